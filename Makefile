@@ -1,0 +1,29 @@
+# Two entry points for a newcomer: `make run` (the dev chain's staking lifecycle) and `make test`.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test bench lint clean
+
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e ".[dev]"
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/python -m node.lifecycle
+
+test: $(STAMP)
+	$(BIN)/pytest -q
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+lint: $(STAMP)
+	$(BIN)/ruff check storage runtime pallets node tests bench
+	$(BIN)/mypy storage runtime pallets node
+
+clean:
+	rm -rf $(VENV) .phala-emu .pytest_cache
