@@ -1,0 +1,189 @@
+"""The chain's committed state on a `Backend`, with incremental state roots.
+
+Key space of the backend (one-byte prefixes; every other prefix belongs to
+the node's block store, e.g. `B` blocks, `H` hash->number, `P` pending pool):
+
+* `S` ++ storage key   -> value      flat view of the current committed state
+                                      (fast reads without walking the trie)
+* `N` ++ blake2_256(x) -> x          trie nodes (and, in layout 1, values of
+                                      >= 33 bytes) of every root ever committed;
+                                      never pruned, so `view_at` works for old roots
+* `M` ++ b"state"      -> root ++ layout byte   the committed root
+
+`commit_block` writes the flat changes, the new nodes, the meta record and the
+caller's own records in one atomic backend batch, so a crash leaves the state
+at either the previous or the new block, never between. Reopening reads only
+the meta record: nothing is rebuilt, nodes load lazily on demand.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+
+from storage.backend import Backend
+from storage.overlay import Overlay, ReadView
+from storage.trie import EMPTY_ROOT, NodeStore, TrieUpdate, TrieView
+from storage.trie.build import build_root_encoding
+from storage.trie.codec import blake2_256
+
+FLAT = b"S"
+NODES = b"N"
+META = b"M"
+META_STATE_KEY = META + b"state"
+OWN_PREFIXES = (FLAT, NODES, META)
+
+
+class StateError(Exception):
+    """Misuse of the chain state (layout mismatch, genesis over existing state, ...)."""
+
+
+class FlatView:
+    """`ReadView` of the committed flat key-value state (`S` prefix)."""
+
+    def __init__(self, backend: Backend) -> None:
+        self._backend = backend
+
+    def get(self, key: bytes) -> bytes | None:
+        return self._backend.get(FLAT + key)
+
+    def iter_prefix(self, prefix: bytes) -> Iterator[tuple[bytes, bytes]]:
+        for k, v in self._backend.iter_prefix(FLAT + prefix):
+            yield k[1:], v
+
+
+class ChainState:
+    def __init__(self, backend: Backend, layout: int = 0,
+                 cache_nodes: int | None = None) -> None:
+        """Open the state stored in backend (an empty state if none is stored).
+
+        Raises StateError if the stored state uses another layout, or layout is not 0/1.
+        """
+        if layout not in (0, 1):
+            raise StateError(f"unknown trie layout {layout!r} (expected 0 or 1)")
+        self.backend = backend
+        self.layout = layout
+        self.nodes = (NodeStore(backend, NODES) if cache_nodes is None
+                      else NodeStore(backend, NODES, cache_nodes))
+        self._committed = EMPTY_ROOT
+        meta = backend.get(META_STATE_KEY)
+        if meta is not None:
+            if len(meta) != 33:
+                raise StateError("corrupt state meta record")
+            if meta[32] != layout:
+                raise StateError(f"stored state uses layout {meta[32]}, not {layout}")
+            self._committed = meta[:32]
+        self.overlay = Overlay(FlatView(backend))
+        self._trie = TrieUpdate(self.nodes, self._committed, layout)
+        self._applied: dict[bytes, bytes | None] = {}
+
+    @property
+    def committed_root(self) -> bytes:
+        return self._committed
+
+    # -- roots --------------------------------------------------------------------------
+    def _update_for(self, changes: dict[bytes, bytes | None]) -> TrieUpdate:
+        """The trie with exactly `changes` applied on the committed root.
+
+        Reuses the previous update when changes only grew since (the usual case of
+        root() then commit_block()); otherwise starts again from the committed root.
+        """
+        applied = self._applied
+        if any(k not in changes for k in applied) or \
+                any(applied[k] != changes[k] for k in applied):
+            self._trie = TrieUpdate(self.nodes, self._committed, self.layout)
+            applied = self._applied = {}
+        trie = self._trie
+        for k, v in changes.items():
+            if k in applied and applied[k] == v:
+                continue
+            if v is None:
+                trie.delete(k)
+            else:
+                trie.set(k, v)
+            applied[k] = v
+        return trie
+
+    def root(self) -> bytes:
+        """Root of the committed state plus the pending block changes; writes nothing.
+
+        Raises OverlayError while a transactional layer is open.
+        """
+        return self._update_for(self.overlay.changes()).root()
+
+    # -- writing ------------------------------------------------------------------------
+    def commit_block(self, extra_puts: Mapping[bytes, bytes] | None = None,
+                     extra_deletes: Iterable[bytes] = ()) -> bytes:
+        """Persist the pending changes plus the caller's records atomically; new root.
+
+        Raises OverlayError with an open layer, StateError if an extra key uses a
+        prefix owned by the state; on a backend error nothing changes in memory either.
+        """
+        changes = self.overlay.changes()
+        extra_puts = dict(extra_puts or {})
+        extra_deletes = list(extra_deletes)
+        for k in (*extra_puts, *extra_deletes):
+            if k[:1] in OWN_PREFIXES:
+                raise StateError(f"extra key 0x{k.hex()} uses a prefix owned by the state")
+        trie = self._update_for(changes)
+        new_root = trie.root()
+        puts = trie.node_writes()
+        deletes = extra_deletes
+        for k, v in changes.items():
+            if v is None:
+                deletes.append(FLAT + k)
+            else:
+                puts[FLAT + k] = v
+        puts[META_STATE_KEY] = new_root + bytes((self.layout,))
+        puts.update(extra_puts)
+        self.backend.write_batch(puts, deletes)
+        trie.mark_persisted()
+        self._applied = {}
+        self._committed = new_root
+        self.overlay.reset()
+        return new_root
+
+    def discard(self) -> None:
+        """Drop every pending change (an aborted block)."""
+        self.overlay.reset()
+        self._trie = TrieUpdate(self.nodes, self._committed, self.layout)
+        self._applied = {}
+
+    def build_genesis(self, items: Iterable[tuple[bytes, bytes]],
+                      extra_puts: Mapping[bytes, bytes] | None = None) -> bytes:
+        """Bulk-build a fresh state from items (later duplicates win) in one batch.
+
+        Uses the closed-form builder (no incremental inserts). Raises StateError
+        when state is already committed or changes are pending.
+        """
+        if self._committed != EMPTY_ROOT or self.backend.get(META_STATE_KEY) is not None:
+            raise StateError("genesis over an existing state")
+        if self.overlay.depth or self.overlay.changes():
+            raise StateError("genesis with pending changes")
+        merged = dict(items)
+        keys = sorted(merged)
+        puts: dict[bytes, bytes] = {}
+
+        def sink(h: bytes, data: bytes) -> None:
+            puts[NODES + h] = data
+
+        root_enc = build_root_encoding([k.hex() for k in keys], [merged[k] for k in keys],
+                                       self.layout, sink)
+        root = blake2_256(root_enc)
+        for k in keys:
+            puts[FLAT + k] = merged[k]
+        puts[META_STATE_KEY] = root + bytes((self.layout,))
+        if extra_puts:
+            puts.update(extra_puts)
+        self.backend.write_batch(puts, ())
+        self._committed = root
+        self._trie = TrieUpdate(self.nodes, root, self.layout)
+        self._applied = {}
+        return root
+
+    # -- reading ------------------------------------------------------------------------
+    def view_at(self, root: bytes) -> ReadView:
+        """Read-only view of the state committed as root (any past root).
+
+        Reads raise MissingNodeError if that root was never committed here.
+        """
+        return TrieView(self.nodes, root)
