@@ -168,5 +168,13 @@ class Pallet:
     def on_finalize(self, n: int) -> None:
         pass
 
+    def on_post_finalize(self, n: int) -> None:
+        """Runs after every pallet's on_finalize, before the state root.
+
+        The in-runtime Gatekeeper (spec README decision 4) uses it: only then is the
+        block's outbound message stream complete (the stake pool's forced stops
+        happen in its own on_finalize, after the mining pallet's).
+        """
+
     def try_state(self) -> None:
         """Check the pallet's invariants; raise AssertionError naming the broken one."""
