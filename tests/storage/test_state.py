@@ -162,3 +162,32 @@ def test_memory_backend_batches_and_order() -> None:
     assert (b"\x05\x00", b"y") in items and (b"\x05\x99", b"z") in items
     assert backend.get(b"\x05\x01") is None
     assert len(items) == 20 - 1 + 1  # 20 keys under 0x05, one deleted, one added
+
+
+def test_big_code_value_not_rehashed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Changing other keys never re-encodes or re-hashes the 1.8 MB :code leaf."""
+    import storage.trie.nodes as nodes_mod
+    import storage.trie.update as update_mod
+
+    state = ChainState(MemoryBackend())
+    code = b"\x00asm" + b"\x07" * 1_800_000
+    state.build_genesis([(b":code", code), (b":cod", b"x"), (b":heappages", b"\x01"),
+                         *list(GENESIS.items())[:50]])
+    hashed: list[int] = []
+
+    def spy(data: bytes) -> bytes:
+        hashed.append(len(data))
+        return blake2_256(data)
+
+    monkeypatch.setattr(nodes_mod, "blake2_256", spy)
+    monkeypatch.setattr(update_mod, "blake2_256", spy)
+    for i in range(3):
+        state.overlay.set(b":heappages", bytes([i + 2]))
+        state.overlay.set(b":cod", bytes([i]))  # the value of the branch right above :code
+        state.overlay.set(b":cod\x10" + bytes([i]), b"s")  # new siblings of the :code leaf
+        state.commit_block()
+    assert hashed and max(hashed) < 1000
+    state.overlay.set(b":code", code + b"\x00")
+    state.commit_block()
+    assert max(hashed) > 1_800_000  # the rewritten value is hashed, once per block
+    assert state.view_at(state.committed_root).get(b":code") == code + b"\x00"
