@@ -141,8 +141,11 @@ SIMPLE_ERRORS: dict[int, type[DispatchError]] = {
 }
 
 
+PalletErrors = dict[int, tuple[str, list[str]]]
+
+
 def decode_dispatch_error(data: bytes, offset: int,
-                          pallet_errors: dict[int, tuple[str, list[str]]]) -> tuple[DispatchError, int]:
+                          pallet_errors: PalletErrors) -> tuple[DispatchError, int]:
     """Decode a DispatchError; pallet_errors maps pallet index -> (name, error names)."""
     from runtime.scale import ScaleDecodeError
 

@@ -78,7 +78,10 @@ def errors(*decls: tuple[str, str] | str) -> list[ErrorDecl]:
     return out
 
 
-def call(index: int, *args: tuple[str, Codec]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+CallFn = Callable[..., Any]
+
+
+def call(index: int, *args: tuple[str, Codec]) -> Callable[[CallFn], CallFn]:
     """Mark a method as the dispatchable with this call index and argument codecs."""
 
     def mark(func: Callable[..., Any]) -> Callable[..., Any]:

@@ -25,8 +25,9 @@ class Runtime:
                  config: RuntimeConfig | None = None) -> None:
         self.state = state
         self.config = config or RuntimeConfig()
-        self.pallets: dict[str, Pallet] = {}
-        self.by_index: dict[int, Pallet] = {}
+        # Any: each pallet exposes its own storage items and services by name
+        self.pallets: dict[str, Any] = {}
+        self.by_index: dict[int, Any] = {}
         self._calls: dict[tuple[str, str], CallDecl] = {}
         for idx, cls in sorted(pallets, key=lambda p: p[0]):
             inst = cls(self, idx)

@@ -58,10 +58,6 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict]:
     return parser, runners
 
 
-class _Parser(argparse.ArgumentParser):
-    pass
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser, runners = build_parser()
     args_list = list(sys.argv[1:] if argv is None else argv)
