@@ -162,5 +162,6 @@ class MiningApi(MiningStorage):
         come from Balances. Emulator: the reference's `OnTreasurySettled` is Treasury, so
         the imbalance is deposited to Treasury's account and issuance is conserved."""
         balances = self.rt["Balances"]
-        balances.withdraw(SUBSIDY_POOL_ACCOUNT, amount, True)
+        # WithdrawReasons::TRANSFER is checked against misc_frozen ("Misc")
+        balances.withdraw(SUBSIDY_POOL_ACCOUNT, amount, True, "Misc")
         balances.deposit_creating(TREASURY_ACCOUNT, amount)

@@ -27,7 +27,7 @@ from pallets.mining.formulas import TokenomicParams
 from pallets.mining.gk_formulas import pow_target
 from pallets.mining.types import BenchmarkTimingError, MinerState
 from runtime.codec import Variant
-from runtime.dispatch import Other
+from runtime.dispatch import DispatchError, Other
 from runtime.fixed import from_fixed, fx_mul
 from runtime.hashing import blake2_256
 
@@ -141,7 +141,7 @@ class MiningHandlers(MiningApi):
         for info in event.settle:
             try:
                 self._try_handle_settle(info, now, emit_ts)
-            except Exception:  # the reference logs and carries on with the next entry
+            except DispatchError:  # the reference logs and carries on with the next entry
                 self.deposit_event("InternalErrorMinerSettleFailed", worker=info.pubkey)
         if self.callbacks is not None:
             self.callbacks.on_reward(list(event.settle))
