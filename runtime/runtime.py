@@ -53,7 +53,7 @@ class Runtime:
         except KeyError:
             raise KeyError(f"unknown call {pallet}.{call}") from None
 
-    def make_call(self, pallet: str, call: str, **args: Any) -> Variant:
+    def make_call(self, pallet: str, call: str, /, **args: Any) -> Variant:
         decl = self.call_decl(pallet, call)
         names = [n for n, _ in decl.args]
         if sorted(args) != sorted(names):

@@ -1,0 +1,340 @@
+"""frame-system: accounts and reference counts, block bookkeeping, events (substrate.md §2.5, §8).
+
+Block-level primitives follow FRAME's names so the executive reads like
+frame-executive: `initialize`, `note_extrinsic`, `note_applied_extrinsic`,
+`note_finished_extrinsics`, `finalize`.
+
+Weights are not modelled: every extrinsic reports the fixed `EXTRINSIC_WEIGHT`
+(ref_time 10^8, proof_size 0) in its DispatchInfo, and `BlockWeight` is never stored.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+from runtime.codec import (
+    ACCOUNT,
+    BOOL,
+    BYTES,
+    H256,
+    STR,
+    U32,
+    U64,
+    U128,
+    CEnum,
+    Codec,
+    Compact,
+    Enum,
+    JsonContext,
+    Lazy,
+    Struct,
+    Tuple,
+    Variant,
+    Vec,
+)
+from runtime.dispatch import (
+    ConsumerRemaining,
+    DispatchError,
+    NoProviders,
+    Origin,
+    TooManyConsumers,
+    decode_dispatch_error,
+)
+from runtime.hashing import blake2_256
+from runtime.header import DIGEST
+from runtime.pallet import Pallet, call, events
+from runtime.storage_items import StorageMap, StorageValue
+
+EXTRINSIC_INDEX_KEY = b":extrinsic_index"
+GENESIS_PLACEHOLDER_HASH = b"\x45" * 32   # FRAME's hash69(), replaced by block 1
+MAX_CONSUMERS = 16                        # frame_system::ConsumerLimits (ConstU32<16>)
+EXTRINSIC_WEIGHT = 100_000_000            # ref_time reported for every extrinsic
+
+
+@dataclass
+class AccountData:
+    """Classic pallet-balances account data (decision 8)."""
+
+    free: int = 0
+    reserved: int = 0
+    misc_frozen: int = 0
+    fee_frozen: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.free + self.reserved
+
+    def is_zero(self) -> bool:
+        return not (self.free or self.reserved or self.misc_frozen or self.fee_frozen)
+
+
+@dataclass
+class AccountInfo:
+    nonce: int = 0
+    consumers: int = 0
+    providers: int = 0
+    sufficients: int = 0
+    data: AccountData = field(default_factory=AccountData)
+
+
+ACCOUNT_DATA = Struct("AccountData", [("free", U128), ("reserved", U128),
+                                      ("misc_frozen", U128), ("fee_frozen", U128)], AccountData)
+ACCOUNT_INFO = Struct("AccountInfo", [("nonce", U32), ("consumers", U32), ("providers", U32),
+                                      ("sufficients", U32), ("data", ACCOUNT_DATA)], AccountInfo)
+
+
+class DispatchClass(enum.IntEnum):
+    Normal = 0
+    Operational = 1
+    Mandatory = 2
+
+
+class Pays(enum.IntEnum):
+    Yes = 0
+    No = 1
+
+
+WEIGHT = Struct("Weight", [("ref_time", Compact(U64)), ("proof_size", Compact(U64))])
+DISPATCH_INFO = Struct("DispatchInfo", [("weight", WEIGHT), ("class", CEnum(DispatchClass)),
+                                        ("pays_fee", CEnum(Pays))])
+PHASE = Enum("Phase", [("ApplyExtrinsic", U32), ("Finalization", None),
+                       ("Initialization", None)])
+LAST_RUNTIME_UPGRADE = Struct("LastRuntimeUpgradeInfo",
+                              [("spec_version", Compact(U32)), ("spec_name", STR)])
+
+
+def dispatch_info(mandatory: bool = False) -> dict[str, Any]:
+    """The DispatchInfo every extrinsic reports (fixed weight; inherents are Mandatory)."""
+    return {"weight": {"ref_time": EXTRINSIC_WEIGHT, "proof_size": 0},
+            "class": DispatchClass.Mandatory if mandatory else DispatchClass.Normal,
+            "pays_fee": Pays.Yes}
+
+
+class DispatchErrorCodec(Codec):
+    """sp_runtime::DispatchError as a `runtime.dispatch.DispatchError` value.
+
+    Module errors need the runtime's pallet indices and error names, so the codec
+    is bound to the current runtime (System binds it, like RUNTIME_CALL).
+    """
+
+    type_string = "DispatchError"
+
+    def __init__(self) -> None:
+        self.rt: Any = None
+
+    def encode(self, value: DispatchError) -> bytes:
+        return value.encode(self.rt.pallet_index_of)
+
+    def decode_from(self, data: bytes, offset: int) -> tuple[DispatchError, int]:
+        return decode_dispatch_error(data, offset, self.rt.pallet_errors())
+
+    def to_json(self, value: DispatchError, ctx: JsonContext) -> str:
+        return value.describe()
+
+
+DISPATCH_ERROR = DispatchErrorCodec()
+RUNTIME_EVENT = Lazy("RuntimeEvent")
+EVENT_RECORD = Struct("EventRecord", [("phase", PHASE), ("event", RUNTIME_EVENT),
+                                      ("topics", Vec(H256))])
+
+
+class System(Pallet):
+    NAME = "System"
+    EVENTS = events(
+        ("ExtrinsicSuccess", [("dispatch_info", DISPATCH_INFO)], "An extrinsic completed."),
+        ("ExtrinsicFailed", [("dispatch_error", DISPATCH_ERROR),
+                             ("dispatch_info", DISPATCH_INFO)], "An extrinsic failed."),
+        ("CodeUpdated", [], "`:code` was updated."),
+        ("NewAccount", [("account", ACCOUNT)], "A new account was created."),
+        ("KilledAccount", [("account", ACCOUNT)], "An account was reaped."),
+        ("Remarked", [("sender", ACCOUNT), ("hash", H256)], "On-chain remark happened."),
+    )
+
+    Account = StorageMap("Blake2_128Concat", ACCOUNT, ACCOUNT_INFO, default=AccountInfo)
+    ExtrinsicCount = StorageValue(U32)
+    AllExtrinsicsLen = StorageValue(U32)
+    BlockHash = StorageMap("Twox64Concat", U32, H256, default=bytes(32))
+    ExtrinsicData = StorageMap("Twox64Concat", U32, BYTES, default=b"")
+    Number = StorageValue(U32, default=0)
+    ParentHash = StorageValue(H256, default=bytes(32))
+    Digest = StorageValue(DIGEST, default=lambda: {"logs": []})
+    Events = StorageValue(Vec(EVENT_RECORD), default=list)
+    EventCount = StorageValue(U32, default=0)
+    EventTopics = StorageMap("Blake2_128Concat", H256, Vec(Tuple(U32, U32)), default=list)
+    LastRuntimeUpgrade = StorageValue(LAST_RUNTIME_UPGRADE)
+    UpgradedToU32RefCount = StorageValue(BOOL, default=False)
+    UpgradedToTripleRefCount = StorageValue(BOOL, default=False)
+    ExecutionPhase = StorageValue(PHASE)
+
+    def __init__(self, rt: Any, index: int) -> None:
+        super().__init__(rt, index)
+        DISPATCH_ERROR.rt = rt
+
+    def genesis_build(self, section: Any = None) -> None:
+        """FRAME's System genesis: the 0x45 placeholder hashes and `:extrinsic_index` = 0."""
+        self.BlockHash.insert(0, GENESIS_PLACEHOLDER_HASH)
+        self.ParentHash.put(GENESIS_PLACEHOLDER_HASH)
+        self.LastRuntimeUpgrade.put({"spec_version": self.rt.config.spec_version,
+                                     "spec_name": self.rt.config.spec_name})
+        self.UpgradedToU32RefCount.put(True)
+        self.UpgradedToTripleRefCount.put(True)
+        self.rt.state.set(EXTRINSIC_INDEX_KEY, U32.encode(0))
+
+    # -- calls ----------------------------------------------------------------------
+    @call(0, ("remark", BYTES))
+    def remark(self, origin: Origin, remark: bytes) -> None:
+        """Make some on-chain remark (any origin, no effect)."""
+
+    @call(7, ("remark", BYTES))
+    def remark_with_event(self, origin: Origin, remark: bytes) -> None:
+        """Make an on-chain remark and emit Remarked{sender, blake2_256(remark)}."""
+        from runtime.dispatch import ensure_signed
+
+        who = ensure_signed(origin)
+        self.deposit_event("Remarked", sender=who, hash=blake2_256(remark))
+
+    # -- accounts ---------------------------------------------------------------------
+    def account(self, who: bytes) -> AccountInfo:
+        """The account's info (a default, zero one when it does not exist)."""
+        return self.Account.get(who)  # type: ignore[no-any-return]
+
+    def account_exists(self, who: bytes) -> bool:
+        return self.Account.contains(who)  # type: ignore[no-any-return]
+
+    def nonce(self, who: bytes) -> int:
+        return self.account(who).nonce
+
+    def inc_account_nonce(self, who: bytes) -> None:
+        info = self.account(who)
+        info.nonce += 1
+        self.Account.insert(who, info)
+
+    def inc_providers(self, who: bytes) -> bool:
+        """Add a provider; True (and NewAccount) when this created the account."""
+        info = self.account(who)
+        created = info.providers == 0 and info.sufficients == 0
+        info.providers += 1
+        self.Account.insert(who, info)
+        if created:
+            self.deposit_event("NewAccount", account=who)
+        return created
+
+    def dec_providers(self, who: bytes) -> bool:
+        """Remove a provider; True when this reaped the account (KilledAccount).
+
+        Raises ConsumerRemaining when the last provider goes while consumers remain.
+        """
+        info = self.account(who)
+        if info.providers == 0:
+            return False  # FRAME logs "Logic error: Unexpected underflow" and keeps going
+        if info.providers == 1 and info.consumers > 0:
+            raise ConsumerRemaining()
+        if info.providers == 1 and info.sufficients == 0:
+            self.Account.remove(who)
+            self.deposit_event("KilledAccount", account=who)
+            return True
+        info.providers -= 1
+        self.Account.insert(who, info)
+        return False
+
+    def inc_consumers(self, who: bytes) -> None:
+        """Raises NoProviders for an account without providers, TooManyConsumers at the limit."""
+        info = self.account(who)
+        if info.providers == 0:
+            raise NoProviders()
+        if info.consumers >= MAX_CONSUMERS:
+            raise TooManyConsumers()
+        info.consumers += 1
+        self.Account.insert(who, info)
+
+    def inc_consumers_without_limit(self, who: bytes) -> None:
+        """Raises NoProviders for an account without providers."""
+        info = self.account(who)
+        if info.providers == 0:
+            raise NoProviders()
+        info.consumers += 1
+        self.Account.insert(who, info)
+
+    def dec_consumers(self, who: bytes) -> None:
+        info = self.account(who)
+        if info.consumers > 0:
+            info.consumers -= 1
+            self.Account.insert(who, info)
+
+    def can_dec_provider(self, who: bytes) -> bool:
+        info = self.account(who)
+        return info.consumers == 0 or info.providers > 1
+
+    # -- events -----------------------------------------------------------------------
+    def deposit_event_raw(self, encoded_event: bytes, phase: Variant) -> None:
+        """Append an EventRecord without decoding Events; nothing is recorded at block 0."""
+        if self.Number.get() == 0:
+            return
+        self.EventCount.put(self.EventCount.get() + 1)
+        self.Events.append_raw(PHASE.encode(phase) + encoded_event + b"\x00")
+
+    def event_records(self) -> list[dict[str, Any]]:
+        """The decoded EventRecords of the current block: {phase, event, topics}."""
+        RUNTIME_EVENT.target = self.rt.event_codec
+        DISPATCH_ERROR.rt = self.rt
+        return self.Events.get()  # type: ignore[no-any-return]
+
+    # -- block bookkeeping (called by the executive) ----------------------------------
+    def _set_phase(self, phase: Variant) -> None:
+        self.rt.phase = phase
+        self.ExecutionPhase.put(phase)
+
+    def extrinsic_index(self) -> int:
+        raw = self.rt.state.get(EXTRINSIC_INDEX_KEY)
+        return 0 if raw is None else int.from_bytes(raw, "little")
+
+    def initialize(self, number: int, parent_hash: bytes, digest_logs: list[Any]) -> None:
+        """Start block `number`: FRAME's System::initialize (substrate.md §8.1 step 1)."""
+        self._set_phase(Variant("Initialization"))
+        self.rt.state.set(EXTRINSIC_INDEX_KEY, U32.encode(0))
+        self.Number.put(number)
+        self.Digest.put({"logs": list(digest_logs)})
+        self.ParentHash.put(parent_hash)
+        self.BlockHash.insert(number - 1, parent_hash)
+        self.Events.kill()
+        self.EventCount.kill()
+        self.EventTopics.clear()
+
+    def note_extrinsic(self, encoded: bytes) -> None:
+        """Keep the extrinsic being applied for the extrinsics root (ExtrinsicData(i))."""
+        self.ExtrinsicData.insert(self.extrinsic_index(), encoded)
+        self.AllExtrinsicsLen.put((self.AllExtrinsicsLen.get() or 0) + len(encoded))
+
+    def note_applied_extrinsic(self, error: DispatchError | None, info: dict[str, Any]) -> None:
+        """Record the outcome event and move to the next extrinsic index."""
+        if error is None:
+            self.deposit_event("ExtrinsicSuccess", dispatch_info=info)
+        else:
+            DISPATCH_ERROR.rt = self.rt
+            self.deposit_event("ExtrinsicFailed", dispatch_error=error, dispatch_info=info)
+        nxt = self.extrinsic_index() + 1
+        self.rt.state.set(EXTRINSIC_INDEX_KEY, U32.encode(nxt))
+        self._set_phase(Variant("ApplyExtrinsic", nxt))
+
+    def note_finished_extrinsics(self) -> None:
+        """Move `:extrinsic_index` into ExtrinsicCount; phase Finalization."""
+        count = self.extrinsic_index()
+        self.rt.state.delete(EXTRINSIC_INDEX_KEY)
+        self.ExtrinsicCount.put(count)
+        self._set_phase(Variant("Finalization"))
+
+    def finalize(self) -> list[bytes]:
+        """FRAME's System::finalize: drop transient items, prune BlockHash.
+
+        Returns the block's encoded extrinsics (for the extrinsics root).
+        """
+        self.ExecutionPhase.kill()
+        self.AllExtrinsicsLen.kill()
+        count = self.ExtrinsicCount.take() or 0
+        extrinsics = [self.ExtrinsicData.take(i) for i in range(count)]
+        to_remove = self.Number.get() - self.rt.config.block_hash_count - 1
+        if to_remove > 0:
+            self.BlockHash.remove(to_remove)
+        return extrinsics
