@@ -1,0 +1,272 @@
+"""A chain on disk: genesis, head, block authoring and the pending pool, over one LevelDB.
+
+Layout of a base path: `DIR/db` is the LevelDB holding the state (storage's S/N/M
+prefixes) and the block store (node.blockstore). Every authored block is one
+`commit_block` batch: state changes, trie nodes, block records, head and the pool
+records it consumed, so a crash leaves the chain at its previous or its new block.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from node.blockstore import BlockStore, StoreError
+from node.genesis import Genesis, GenesisError, parse_genesis
+from node.genesis_state import build_genesis_block
+from node.render import json_context
+from runtime.executive import Executive
+from runtime.extrinsic import Extrinsic, extrinsic_hash
+from runtime.hashing import storage_prefix
+from runtime.header import Header
+from runtime.validity import TransactionValidityError
+from storage.leveldb import BackendError, LevelDBBackend
+from storage.state import ChainState, StateError
+
+NOW_KEY = storage_prefix("Timestamp", "Now")
+EVENTS_KEY = storage_prefix("System", "Events")
+
+
+class ChainError(Exception):
+    """The chain cannot be opened or created; `kind` is the CLI error kind (exit 2)."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+
+
+def db_path(base_path: str | Path) -> Path:
+    return Path(base_path) / "db"
+
+
+class Chain:
+    """An open chain. Use `Chain.open`/`Chain.init` as context managers (closes the DB)."""
+
+    def __init__(self, backend: Any, genesis_text: bytes, base_path: Path | None = None) -> None:
+        self.base_path = base_path
+        self.backend = backend
+        self.store = BlockStore(backend)
+        self.genesis_text = genesis_text
+        self.genesis: Genesis = parse_genesis(genesis_text)
+        self.config = self.genesis.runtime_config()
+        self.state = ChainState(backend, self.genesis.state_version)
+        from node.composition import build_runtime
+
+        self.rt = build_runtime(self.state.overlay, self.config)
+        self.ctx = json_context(self.genesis.ss58_format)
+        self.executive = Executive(self.rt, self.state.root)
+        g = self.store.hash_of(0)
+        if g is None:
+            raise StoreError("the chain has no genesis block record")
+        self.genesis_hash = g
+
+    # -- opening --------------------------------------------------------------------------
+    @classmethod
+    def open(cls, base_path: str | Path) -> Chain:
+        """Open an existing chain; ChainError("NoChain"|"CorruptChain") otherwise."""
+        path = db_path(base_path)
+        if not path.is_dir():
+            raise ChainError("NoChain", f"no chain at {base_path} (run `phala-emu init` first)")
+        try:
+            backend = LevelDBBackend(path, create=False)
+        except BackendError as exc:
+            raise ChainError("CorruptChain", str(exc)) from None
+        try:
+            text = BlockStore(backend).genesis_text()
+            if text is None:
+                raise StoreError("the chain has no genesis file record")
+            chain = cls(backend, text, Path(base_path))
+            chain.head()
+            return chain
+        except (StoreError, StateError, GenesisError, ValueError) as exc:
+            backend.close()
+            raise ChainError("CorruptChain", f"chain data at {base_path} is unusable: {exc}") \
+                from None
+
+    @classmethod
+    def init(cls, base_path: str | Path, genesis_text: bytes, force: bool = False) -> Chain:
+        """Create a chain from a genesis file; the old one is replaced only with `force`.
+
+        The new chain is built beside the old one and swapped in at the end, so a bad
+        genesis file (GenesisError) or an existing chain without force (ChainError
+        "ChainExists") changes nothing on disk.
+        """
+        genesis = parse_genesis(genesis_text)
+        path = db_path(base_path)
+        if path.exists() and not force:
+            raise ChainError("ChainExists", f"a chain already exists at {base_path} "
+                             "(use --force to replace it)")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name("db.new")
+        shutil.rmtree(tmp, ignore_errors=True)
+        backend = LevelDBBackend(tmp, create=True)
+        try:
+            build_genesis_block(backend, genesis, genesis_text)
+        finally:
+            backend.close()
+        if path.exists():
+            old = path.with_name("db.old")
+            shutil.rmtree(old, ignore_errors=True)
+            path.rename(old)
+            tmp.rename(path)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            tmp.rename(path)
+        return cls.open(base_path)
+
+    def close(self) -> None:
+        self.backend.close()
+
+    def __enter__(self) -> Chain:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- reading --------------------------------------------------------------------------
+    def head(self) -> Header:
+        return self.store.header(self.store.head_hash())
+
+    def resolve(self, ref: str | int | None) -> Header:
+        """The header of block number / 0x hash `ref` (head when None); ChainError if unknown."""
+        if ref is None:
+            return self.head()
+        text = str(ref)
+        if text.startswith("0x"):
+            try:
+                h = bytes.fromhex(text[2:])
+            except ValueError:
+                raise ChainError("BadInput", f"not a block hash: {text}") from None
+            if self.store.number_of(h) is None:
+                raise ChainError("UnknownBlock", f"no block with hash {text}")
+            return self.store.header(h)
+        if not text.isdigit():
+            raise ChainError("BadInput", f"not a block number or 0x hash: {text!r}")
+        h2 = self.store.hash_of(int(text))
+        if h2 is None:
+            raise ChainError("UnknownBlock", f"no block #{text} (head is #{self.head().number})")
+        return self.store.header(h2)
+
+    def view_at(self, header: Header) -> Any:
+        """Read view of the state after block `header` (the flat state for the head)."""
+        if header.state_root == self.state.committed_root:
+            return self.state.overlay.base
+        return self.state.view_at(header.state_root)
+
+    def timestamp_at(self, header: Header) -> int:
+        raw = self.view_at(header).get(NOW_KEY)
+        return self.genesis.timestamp_ms if raw is None else int.from_bytes(raw, "little")
+
+    def events_at(self, header: Header) -> bytes | None:
+        return self.view_at(header).get(EVENTS_KEY)
+
+    def next_nonce(self, who: bytes) -> int:
+        """The account's nonce plus its extrinsics waiting in the pool."""
+        nonce = self.rt["System"].account(who).nonce
+        for _, enc in self.store.pending():
+            ext = Extrinsic.decode(enc)
+            if ext.signed is not None and ext.signed.signer == who:
+                nonce = max(nonce, ext.signed.nonce + 1)
+        return nonce
+
+    # -- authoring ------------------------------------------------------------------------
+    @contextmanager
+    def building(self, advance_ms: int | None = None) -> Iterator[BlockBuilder]:
+        """A block on top of the head; nothing is written unless `commit()` is called."""
+        builder = BlockBuilder(self, advance_ms)
+        try:
+            yield builder
+        finally:
+            if not builder.committed:
+                self.state.discard()
+
+    def seal(self, count: int = 1, advance_ms: int | None = None,
+             warn: Callable[[str], None] = lambda m: None,
+             progress: Callable[[int], None] = lambda i: None) -> list[dict[str, Any]]:
+        """Author `count` blocks; the first takes every pending extrinsic still valid."""
+        out = []
+        for i in range(count):
+            with self.building(advance_ms) as b:
+                if i == 0:
+                    b.apply_pending(warn)
+                out.append(b.commit())
+            progress(i + 1)
+        return out
+
+    def submit(self, encoded: bytes, seal: bool, warn: Callable[[str], None] = lambda m: None
+               ) -> dict[str, Any]:
+        """Validate `encoded` on top of the pool and include it (seal) or queue it.
+
+        Raises TransactionValidityError (nothing changes) when it would not be valid in
+        the next block.
+        """
+        with self.building() as b:
+            b.apply_pending(warn if seal else (lambda m: None))
+            index = b.apply(encoded)
+            if not seal:
+                key = self.store.next_pending_key()
+                self.backend.write_batch({key: encoded}, ())
+                return {"extrinsic_hash": "0x" + extrinsic_hash(encoded).hex(), "pending": True}
+            block = b.commit()
+        outcome = block["extrinsics"][index]
+        return {"extrinsic_hash": outcome["extrinsic_hash"], "block_number": block["number"],
+                "block_hash": block["hash"], "index": outcome["index"],
+                "success": outcome["success"], "error": outcome["error"],
+                "events": outcome["events"]}
+
+
+class BlockBuilder:
+    """One block in the making: inherent applied at creation, extrinsics, then commit."""
+
+    def __init__(self, chain: Chain, advance_ms: int | None) -> None:
+        self.chain = chain
+        self.committed = False
+        parent = chain.head()
+        self.parent_hash = parent.hash()
+        self.number = parent.number + 1
+        step = chain.genesis.block_time_ms if advance_ms is None else advance_ms
+        self.timestamp_ms = chain.timestamp_at(parent) + step
+        self.extrinsics: list[bytes] = []
+        self.consumed: list[bytes] = []
+        ex = chain.executive
+        ex.initialize_block(self.number, self.parent_hash, self.timestamp_ms)
+        self.extrinsics.append(ex.timestamp_extrinsic(self.timestamp_ms))
+
+    def apply(self, encoded: bytes) -> int:
+        """Apply one extrinsic; its index in the block. Raises TransactionValidityError."""
+        self.chain.executive.apply_extrinsic(encoded)
+        self.extrinsics.append(encoded)
+        return len(self.extrinsics) - 1
+
+    def apply_pending(self, warn: Callable[[str], None]) -> None:
+        """Every pooled extrinsic in submission order; invalid ones leave the pool."""
+        for key, enc in self.chain.store.pending():
+            self.consumed.append(key)
+            try:
+                self.apply(enc)
+            except TransactionValidityError as exc:
+                warn(f"dropped pending extrinsic 0x{extrinsic_hash(enc).hex()}: "
+                     f"invalid at block #{self.number}: {exc}")
+
+    def commit(self) -> dict[str, Any]:
+        """Finalize, write the block in one batch; the `seal` JSON of the block."""
+        from node.render import decode_events, event_json, extrinsic_outcome
+
+        chain = self.chain
+        header = chain.executive.finalize_block()
+        records = decode_events(chain.rt, chain.state.overlay.get(EVENTS_KEY))
+        block_hash, puts = BlockStore.block_records(header, self.extrinsics)
+        chain.state.commit_block(puts, self.consumed)
+        self.committed = True
+        ctx = chain.ctx
+        return {
+            "number": header.number, "hash": "0x" + block_hash.hex(),
+            "timestamp_ms": self.timestamp_ms,
+            "extrinsics": [extrinsic_outcome(chain.rt, records, i, enc, ctx)
+                           for i, enc in enumerate(self.extrinsics)],
+            "events": [event_json(chain.rt, r, ctx) for r in records],
+        }
