@@ -25,6 +25,7 @@ from runtime.balances import Balances
 from runtime.codec import ACCOUNT, PUBKEY, U8, U32, Option, Struct, Variant
 from runtime.dispatch import DispatchError, Origin
 from runtime.executive import Executive
+from runtime.hashing import twox128
 from runtime.pallet import Pallet
 from runtime.runtime import Runtime
 from runtime.storage_items import StorageMap
@@ -45,6 +46,7 @@ WORKER = bytes([0x11]) * 32      # p = 1, level 1
 WORKER2 = bytes([0x12]) * 32     # p = 1, level 1
 UNBENCHED = bytes([0x13]) * 32   # registered, no initial score
 ZERO_SCORE = bytes([0x14]) * 32  # initial score 0 (below MinInitP = 1)
+FAST = bytes([0x15]) * 32        # p = 1000, level 1
 UNKNOWN = bytes([0x19]) * 32     # not registered
 
 
@@ -92,7 +94,7 @@ class MiningChain:
     """Block 1 is open after construction; `next_block()` finalizes and opens the next."""
 
     def __init__(self, cool_down_sec: int = 100, params: TokenomicParams | None = None,
-                 halving_interval: int | None = None) -> None:
+                 halving_interval: int | None = None, subsidy: int = SUBSIDY_FUNDS) -> None:
         self.state = Overlay()
         self.rt = Runtime([(0, System), (1, Timestamp), (2, Balances), (4, PhalaMq),
                            (5, FakeRegistry), (6, PhalaMining)], self.state)
@@ -105,13 +107,14 @@ class MiningChain:
         self.mining.callbacks = self.callbacks
         self.rt["System"].genesis_build()
         self.rt["Timestamp"].genesis_build(T0_MS)
-        self.balances.genesis_build([(SUBSIDY_POOL_ACCOUNT, SUBSIDY_FUNDS),
+        self.balances.genesis_build([(SUBSIDY_POOL_ACCOUNT, subsidy),
                                      (ALICE, 1_000 * PHA)])
         workers = self.rt["PhalaRegistry"].Workers
         workers.insert(WORKER, FakeWorker(ALICE, 1, 1))
         workers.insert(WORKER2, FakeWorker(ALICE, 1, 1))
         workers.insert(UNBENCHED, FakeWorker(ALICE, None, 1))
         workers.insert(ZERO_SCORE, FakeWorker(ALICE, 0, 1))
+        workers.insert(FAST, FakeWorker(ALICE, 1000, 1))
         self.mining.genesis_build({"cool_down_period_sec": cool_down_sec,
                                    "tokenomic": params or default_params(),
                                    "halving_interval": halving_interval})
@@ -119,6 +122,7 @@ class MiningChain:
         self.parent_hash = bytes(32)
         self.number = 0
         self.now_ms = T0_MS
+        self.finalized = False
         self.next_block()
 
     # -- blocks -----------------------------------------------------------------------------
@@ -127,8 +131,9 @@ class MiningChain:
 
     def next_block(self, advance_ms: int = BLOCK_MS) -> None:
         """Finalize the open block (if any) and open the next one `advance_ms` later."""
-        if self.number > 0:
-            self.parent_hash = self.executive.finalize_block().hash()
+        if self.number > 0 and not self.finalized:
+            self.finalize()
+        self.finalized = False
         self.number += 1
         self.now_ms += advance_ms
         self.executive.initialize_block(self.number, self.parent_hash, self.now_ms)
@@ -136,6 +141,7 @@ class MiningChain:
     def finalize(self) -> None:
         """Run on_finalize of the open block (no new block is opened)."""
         self.parent_hash = self.executive.finalize_block().hash()
+        self.finalized = True
 
     # -- calls --------------------------------------------------------------------------------
     def call(self, origin: Origin, call: str, **args: Any) -> Outcome:
@@ -172,6 +178,11 @@ class MiningChain:
 
     def snapshot(self) -> dict[bytes, bytes]:
         return dict(self.state.iter_prefix(b""))
+
+    def mining_snapshot(self) -> dict[bytes, bytes]:
+        """The mining pallet's own storage (messages delivered through PhalaMq also land
+        in its OutboundMessages, which is not the handler's doing)."""
+        return dict(self.state.iter_prefix(twox128(b"PhalaMining")))
 
     def free(self, who: bytes) -> int:
         return int(self.balances.free_balance(who))
