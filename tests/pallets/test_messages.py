@@ -188,7 +188,8 @@ def test_decode_payload_requires_the_topic_and_a_complete_decode() -> None:
     payload = REGISTRY_EVENT.encode(Variant("MasterPubkey", {"master_pubkey": PK}))
     sender = origin_worker(PK)
     ok = Message(sender, REGISTRY_EVENT_TOPIC, payload)
-    assert decode_payload(ok, REGISTRY_EVENT_TOPIC, REGISTRY_EVENT) == REGISTRY_EVENT.decode(payload)
+    expected = REGISTRY_EVENT.decode(payload)
+    assert decode_payload(ok, REGISTRY_EVENT_TOPIC, REGISTRY_EVENT) == expected
     assert decode_payload(Message(sender, SYSTEM_EVENT_TOPIC, payload),
                           REGISTRY_EVENT_TOPIC, REGISTRY_EVENT) is None
     assert decode_payload(Message(sender, REGISTRY_EVENT_TOPIC, payload + b"\x00"),

@@ -75,8 +75,9 @@ def test_root_and_unsigned_origins_are_bad_origin() -> None:
         assert out == (False, "BadOrigin", [])
 
 
-@pytest.mark.parametrize("sender", [origin_pallet("PhalaRegistry"), Variant("AccountId", b"\1" * 32),
-                                    Variant("MultiLocation", b""), Variant("Reserved")])
+@pytest.mark.parametrize("sender", [
+    origin_pallet("PhalaRegistry"), Variant("AccountId", b"\1" * 32),
+    Variant("MultiLocation", b""), Variant("Reserved")])
 def test_on_chain_senders_are_bad_sender(sender: Variant) -> None:
     chain = make_chain()
     # invalid topic and sequence too: BadSender is checked first
@@ -164,7 +165,8 @@ def test_push_message_calls_every_subscriber_and_swallows_their_errors() -> None
     sender = origin_pallet("PhalaRegistry")
     chain["PhalaMq"].push_message(sender, SYSTEM_EVENT_TOPIC, b"\x09")
     chain["PhalaMq"].push_message(sender, REGISTRY_EVENT_TOPIC, b"\x0a")
-    first, second = Message(sender, SYSTEM_EVENT_TOPIC, b"\x09"), Message(sender, REGISTRY_EVENT_TOPIC, b"\x0a")
+    first = Message(sender, SYSTEM_EVENT_TOPIC, b"\x09")
+    second = Message(sender, REGISTRY_EVENT_TOPIC, b"\x0a")
     assert seen == [("first", first), ("failing", first), ("last", first),
                     ("first", second), ("failing", second), ("last", second)]
     assert chain["PhalaMq"].outbound_messages() == [first]  # only the off-chain topic
@@ -204,7 +206,8 @@ def test_registry_handler_runs_for_relayed_worker_messages() -> None:
     # Given a worker's bench report relayed two seconds after it started
     chain = make_chain()
     start = chain.rt.now_ms() - 2000
-    payload = REGISTRY_EVENT.encode(Variant("BenchReport", {"start_time": start, "iterations": 100}))
+    report = {"start_time": start, "iterations": 100}
+    payload = REGISTRY_EVENT.encode(Variant("BenchReport", report))
     out = sync(chain, signed(WORKER1, REGISTRY_EVENT_TOPIC, payload, 0))
     # Then the registry scored it: 100 // 2 * 6 = 300
     assert out.success

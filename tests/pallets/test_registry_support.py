@@ -31,7 +31,7 @@ from runtime.hashing import storage_prefix, twox128
 from runtime.keys import Keypair
 from runtime.system import System
 from runtime.timestamp import Timestamp
-from tests.harness import ALICE, BOB, GENESIS_TIME_MS, Chain
+from tests.harness import ALICE, GENESIS_TIME_MS, Chain
 
 AUTHORITY = Keypair.from_uri("//Attestor")
 WORKER1 = Keypair.from_uri("//Worker1")
@@ -40,7 +40,6 @@ ECDH1 = bytes(range(32))
 ECDH2 = bytes(range(32, 64))
 GENESIS_HASH = bytes([7]) * 32
 REGISTRY_ORIGIN = origin_pallet("PhalaRegistry")
-_ = (ALICE, BOB)
 
 
 def make_chain(benchmark_duration: int = 3, authority: bytes | None = AUTHORITY.public_key,
@@ -84,8 +83,8 @@ def outbound(chain: Chain) -> list[tuple[bytes, Any]]:
     out = []
     for m in chain["PhalaMq"].outbound_messages():
         assert m.sender == REGISTRY_ORIGIN
-        payload = SYSTEM_EVENT.decode(m.payload) if m.destination == SYSTEM_EVENT_TOPIC else m.payload
-        out.append((m.destination, payload))
+        is_system = m.destination == SYSTEM_EVENT_TOPIC
+        out.append((m.destination, SYSTEM_EVENT.decode(m.payload) if is_system else m.payload))
     return out
 
 
