@@ -1,0 +1,419 @@
+"""The deterministic in-runtime Gatekeeper (spec README decision 4, economics.md §2–§7).
+
+Entry points (wired by the mining pallet):
+
+* `process_block(n)` — from `on_post_finalize(n)`: runs economics.md §5 over block n's
+  `OutboundMessages` and stores a non-empty report in `GkPendingReport`;
+* `apply_pending_report()` — from `on_initialize(n + 1)`: hands that report, as a
+  `MessageOrigin::Gatekeeper` message on `^phala/mining/update`, to
+  `PhalaMining.on_gk_message_received` (mining.md §11). A second settlement of the same
+  worker in one report is therefore dropped by the pallet, as in the reference.
+
+Storage (prefix "PhalaMining", SCALE): `GkWorkers` (Identity map pubkey → `GkWorker`, so
+key order = public-key order, the order of every loop), `GkParams`, `GkPendingReport`,
+`GkSumShare` (last frozen sum_share and its block), `GkIgnoredHeartbeats` and `GkDigest`.
+
+Performance: records are written only when something other than the uniform per-block
+step happens (gk_state); V is advanced lazily in memory, exactly as the per-block
+iteration. The in-memory copy is trusted only while `GkDigest` — a hash chained over every
+record write — equals the digest it was loaded or last written with; otherwise (another
+process, a rolled-back or re-executed block, a snapshot) it is reloaded from storage.
+"""
+
+from __future__ import annotations
+
+import bisect
+import copy
+import dataclasses
+import hashlib
+from typing import Any
+
+from pallets.messages import (
+    GATEKEEPER_EVENT,
+    GATEKEEPER_EVENT_TOPIC,
+    MINING_REPORT_TOPIC,
+    MINING_UPDATE_TOPIC,
+    ORIGIN_GATEKEEPER,
+    SYSTEM_EVENT,
+    SYSTEM_EVENT_TOPIC,
+    WORKING_INFO_UPDATE_EVENT,
+    WORKING_REPORT_EVENT,
+    Message,
+    SettleInfo,
+    WorkingInfoUpdateEvent,
+)
+from pallets.mining.formulas import TokenomicParams, default_params
+from pallets.mining.gk_formulas import (
+    TokenomicInfo,
+    share,
+    start_session,
+    update_p_instant,
+    update_v_heartbeat,
+    update_v_recover,
+    update_v_slash,
+)
+from pallets.mining.gk_replica import (
+    apply_worker_event,
+    hashed_id,
+    must_answer,
+    on_block_processed,
+)
+from pallets.mining.gk_state import (
+    FROZEN_SUM_SHARE,
+    GK_PARAMS,
+    GK_WORKER,
+    NONE,
+    FrozenSumShare,
+    GkParameters,
+    GkWorker,
+    advanced,
+    segment_kind,
+)
+from runtime.codec import H256, PUBKEY, U64, Variant
+from runtime.dispatch import DispatchError
+from runtime.ints import Arithmetic
+from runtime.scale import ScaleDecodeError
+from runtime.storage_items import StorageMap, StorageValue
+
+PAYOUT_MODES = ("full", "legacy")
+
+
+def _decode(codec: Any, payload: bytes) -> Any:
+    """The typed payload, or None when it does not decode (the dispatcher would not
+    deliver it to this subscriber)."""
+    try:
+        return codec.decode(payload)
+    except (ScaleDecodeError, ValueError):
+        return None
+
+
+@dataclasses.dataclass
+class _Block:
+    """What the GK tracks while processing one block (heartbeat_flag = `flagged`)."""
+
+    number: int
+    now_ms: int
+    offline: list[bytes] = dataclasses.field(default_factory=list)
+    recovered: list[bytes] = dataclasses.field(default_factory=list)
+    settle: list[SettleInfo] = dataclasses.field(default_factory=list)
+    sum_share: int | None = None
+    flagged: set[bytes] = dataclasses.field(default_factory=set)
+    dirty: set[bytes] = dataclasses.field(default_factory=set)
+    params_dirty: bool = False
+
+
+class Gatekeeper:
+    """The Gatekeeper of one runtime `rt` (needs `rt.state`, `rt.config`, `rt.now_ms()`,
+    `rt["PhalaMq"].outbound_messages()` and `rt["PhalaMining"].on_gk_message_received`)."""
+
+    NAME = "PhalaMining"  # storage prefix: the items live under the mining pallet
+
+    GkWorkers = StorageMap("Identity", PUBKEY, GK_WORKER,
+                           doc="Per-worker GK state in public-key order (economics.md §3).")
+    GkParams = StorageValue(GK_PARAMS, doc="Tokenomic parameters and mode flags in force.")
+    GkPendingReport = StorageValue(WORKING_INFO_UPDATE_EVENT,
+                                   doc="The last block's non-empty report, until applied.")
+    GkSumShare = StorageValue(FROZEN_SUM_SHARE,
+                              doc="The last frozen sum_share and the block it was frozen at.")
+    GkIgnoredHeartbeats = StorageValue(U64, default=0,
+                                       doc="Heartbeats ignored instead of a reference panic.")
+    GkDigest = StorageValue(H256, doc="Hash chain over every GkWorkers/GkParams write.")
+
+    def __init__(self, rt: Any) -> None:
+        self.rt = rt
+        mode = rt.config.mining.payout_mode
+        if mode not in PAYOUT_MODES:
+            raise ValueError(f"payout_mode must be one of {PAYOUT_MODES}, got {mode!r}")
+        self.full_by_default = mode == "full"
+        self._digest: bytes | None = None  # None: the in-memory copy must be reloaded
+        self._params: GkParameters = self.default_params()
+        self._workers: dict[bytes, GkWorker] = {}
+        self._order: list[bytes] = []
+        self._hash: dict[bytes, int] = {}
+
+    def default_params(self) -> GkParameters:
+        """Parameters before any update: `test_params()` = the default genesis parameters;
+        both mode flags on in full payout mode, off in legacy mode."""
+        on = self.full_by_default
+        return GkParameters(default_params(), phala_launched=on, unresp_fix=on)
+
+    # -- entry points ------------------------------------------------------------------
+    def process_block(self, n: int) -> None:
+        """Run economics.md §5 for block n (call once per block, after every on_finalize).
+
+        Reads the block's OutboundMessages in dispatch order; messages with a wrong sender,
+        an undecodable payload, or for unknown workers are ignored; a heartbeat that does
+        not answer the oldest pending challenge (a reference panic) or that would overflow
+        the fixed-point formulas is ignored and counted in `GkIgnoredHeartbeats`. Raises
+        only on misuse of the runtime (e.g. parameters whose formulas underflow)."""
+        self._load()
+        self._digest = None  # until this block's writes are complete
+        blk = _Block(n, self.rt.now_ms())
+        if not self.GkParams.exists():
+            blk.params_dirty = True
+        for msg in self.rt["PhalaMq"].outbound_messages():
+            self._on_message(blk, msg)
+        self._did_process_block(blk)
+        self._write(blk)
+        report = WorkingInfoUpdateEvent(n, blk.now_ms, blk.offline, blk.recovered, blk.settle)
+        if not report.is_empty():
+            self.GkPendingReport.put(report)
+
+    def apply_pending_report(self) -> WorkingInfoUpdateEvent | None:
+        """Deliver the pending report (if any) to the mining pallet and return it.
+
+        Handler errors are swallowed with their writes rolled back, as the message queue
+        does for every handler; the report is consumed either way."""
+        report = self.GkPendingReport.take()
+        if report is None:
+            return None
+        msg = Message(ORIGIN_GATEKEEPER, MINING_UPDATE_TOPIC,
+                      WORKING_INFO_UPDATE_EVENT.encode(report))
+        try:
+            with self.rt.transactional():
+                self.rt["PhalaMining"].on_gk_message_received(msg)
+        except DispatchError:
+            pass
+        return report
+
+    # -- read-only views (apr, reports, tests) -----------------------------------------
+    def params(self) -> GkParameters:
+        self._load()
+        return self._params
+
+    def worker(self, pubkey: bytes, block: int) -> GkWorker | None:
+        """A copy of the worker's state after block `block` (its V steps applied up to
+        there; `block` must not precede the last block that wrote it), or None."""
+        self._load()
+        w = self._workers.get(pubkey)
+        if w is None:
+            return None
+        out = copy.deepcopy(w)
+        if block > w.advanced_to:
+            out.tokenomic.v, out.tokenomic.v_deductible = advanced(w, self._params.params,
+                                                                   block)
+            out.advanced_to = block
+        return out
+
+    def pubkeys(self) -> list[bytes]:
+        """Known workers in key order."""
+        self._load()
+        return list(self._order)
+
+    def sum_share_at(self, block: int) -> int:
+        """Σ share (bits) over counted workers with V as after block `block` — the value
+        block `block + 1` would freeze. Writes nothing."""
+        self._load()
+        total = 0
+        for pk in self._order:
+            w = self._counted(pk)
+            if w is not None:
+                total += share(self.worker(pk, block).tokenomic)  # type: ignore[union-attr]
+        return total
+
+    # -- cache ----------------------------------------------------------------------------
+    def _load(self) -> None:
+        stored = self.GkDigest.raw() or b""
+        if self._digest == stored:
+            return
+        params = self.GkParams.get()
+        self._params = params if params is not None else self.default_params()
+        self._workers = dict(self.GkWorkers.iter())
+        self._order = sorted(self._workers)
+        for pk in self._order:
+            if pk not in self._hash:
+                self._hash[pk] = hashed_id(pk)
+        self._digest = stored
+
+    def _write(self, blk: _Block) -> None:
+        """Store the block's changed records; chain their bytes into GkDigest."""
+        prev = self.GkDigest.raw() or b""
+        h = hashlib.blake2b(prev + blk.number.to_bytes(4, "little"), digest_size=32)
+        wrote = False
+        if blk.params_dirty:
+            raw = GK_PARAMS.encode(self._params)
+            self.GkParams.put(self._params)
+            h.update(b"P" + raw)
+            wrote = True
+        for pk in sorted(blk.dirty):
+            raw = GK_WORKER.encode(self._workers[pk])
+            self.GkWorkers.insert(pk, self._workers[pk])
+            h.update(b"W" + pk + raw)
+            wrote = True
+        if wrote:
+            prev = h.digest()
+            self.GkDigest.put(prev)
+        self._digest = prev
+
+    def _advance(self, w: GkWorker, block: int) -> None:
+        """Apply the uniform steps up to `block` in memory (same state, no write needed)."""
+        if block > w.advanced_to:
+            if segment_kind(w) != NONE:
+                w.tokenomic.v, w.tokenomic.v_deductible = advanced(w, self._params.params,
+                                                                   block)
+            w.advanced_to = block
+
+    def _touch(self, blk: _Block, pk: bytes) -> GkWorker:
+        """The worker, advanced to the end of the previous block and marked for writing;
+        call before changing anything that selects its segment."""
+        w = self._workers[pk]
+        self._advance(w, blk.number - 1)
+        blk.dirty.add(pk)
+        return w
+
+    def _counted(self, pk: bytes) -> GkWorker | None:
+        w = self._workers[pk]
+        if w.unresponsive or (self._params.phala_launched and w.working_state is None):
+            return None
+        return w
+
+    def _freeze_sum_share(self, blk: _Block) -> int:
+        """sum_share of the state before this block's messages (economics.md §5.1).
+
+        Computed on first need: every message that can change a share freezes it first
+        (challenges cannot), so the value is that of the block's start."""
+        if blk.sum_share is None:
+            total = 0
+            before = blk.number - 1
+            for pk in self._order:
+                w = self._counted(pk)
+                if w is not None:
+                    self._advance(w, before)
+                    total += share(w.tokenomic)
+            blk.sum_share = total
+            self.GkSumShare.put(FrozenSumShare(blk.number, total))
+        return blk.sum_share
+
+    # -- messages (economics.md §5.2) ------------------------------------------------------
+    def _on_message(self, blk: _Block, msg: Any) -> None:
+        topic, sender = msg.destination, msg.sender
+        if topic == SYSTEM_EVENT_TOPIC and sender.name == "Pallet":
+            if (event := _decode(SYSTEM_EVENT, msg.payload)) is not None:
+                self._on_system_event(blk, event)
+        elif topic == MINING_REPORT_TOPIC and sender.name == "Worker":
+            if (event := _decode(WORKING_REPORT_EVENT, msg.payload)) is not None:
+                self._on_heartbeat(blk, sender.value, event)
+        elif topic == GATEKEEPER_EVENT_TOPIC and sender.name == "Pallet":
+            if (event := _decode(GATEKEEPER_EVENT, msg.payload)) is not None:
+                self._on_gatekeeper_event(blk, event)
+
+    def _on_system_event(self, blk: _Block, event: Variant) -> None:
+        if event.name == "HeartbeatChallenge":
+            seed, target = event.value.seed, event.value.online_target
+            for pk in self._order:
+                w = self._workers[pk]
+                if must_answer(w, self._hash[pk], seed, target):
+                    self._touch(blk, pk).waiting_heartbeats.append(blk.number)
+            return
+        self._freeze_sum_share(blk)
+        pk, ev = event.value.pubkey, event.value.event
+        if pk not in self._workers:
+            if ev.name != "Registered":
+                return
+            self._workers[pk] = GkWorker(advanced_to=max(blk.number - 1, 0))
+            bisect.insort(self._order, pk)
+            self._hash[pk] = hashed_id(pk)
+        w = self._touch(blk, pk)
+        apply_worker_event(w, ev, blk.number, blk.now_ms)
+        if ev.name == "Registered":
+            w.tokenomic.confidence_level = ev.value.confidence_level
+        elif ev.name == "Started":
+            start_session(w.tokenomic, ev.value["init_v"], ev.value["init_p"], blk.now_ms,
+                          blk.number)
+            w.unresponsive = False
+        elif ev.name == "Stopped":
+            blk.settle.append(SettleInfo(pk, w.tokenomic.v, 0, 0))
+
+    def _on_gatekeeper_event(self, blk: _Block, event: Variant) -> None:
+        name = event.name
+        if name == "TokenomicParametersChanged":
+            for pk in self._order:  # steps so far use the old parameters
+                if segment_kind(self._workers[pk]) != NONE:
+                    self._touch(blk, pk)
+            self._set_params(blk, params=event.value)
+        elif name == "PhalaLaunched":
+            self._freeze_sum_share(blk)  # the filter changes; this block keeps the old sum
+            self._set_params(blk, phala_launched=True)
+        elif name == "UnrespFix":
+            self._set_params(blk, unresp_fix=True)
+        elif name == "RepairV":
+            self._freeze_sum_share(blk)
+            for pk in self._order:
+                w = self._workers[pk]
+                if w.working_state is None:
+                    continue
+                self._advance(w, blk.number - 1)
+                if w.tokenomic.v < w.tokenomic.v_init:
+                    self._touch(blk, pk).tokenomic.v = w.tokenomic.v_init
+
+    def _set_params(self, blk: _Block, **changes: Any) -> None:
+        self._params = dataclasses.replace(self._params, **changes)
+        blk.params_dirty = True
+
+    def _on_heartbeat(self, blk: _Block, pk: bytes, event: Variant) -> None:
+        w = self._workers.get(pk)
+        if w is None:
+            return
+        hb = event.value
+        if not w.waiting_heartbeats or w.waiting_heartbeats[0] != hb["challenge_block"]:
+            self._ignore_heartbeat()  # the reference panics ("state poisoned")
+            return
+        sum_share = self._freeze_sum_share(blk)
+        w = self._touch(blk, pk)
+        saved = (dataclasses.replace(w.tokenomic), list(w.waiting_heartbeats), w.advanced_to)
+        try:
+            self._apply_heartbeat(blk, pk, w, hb, event.name, sum_share)
+        except Arithmetic:  # self-reported iterations overflowing the formulas: reject
+            w.tokenomic, w.waiting_heartbeats, w.advanced_to = saved
+            blk.flagged.discard(pk)
+            self._ignore_heartbeat()
+
+    def _apply_heartbeat(self, blk: _Block, pk: bytes, w: GkWorker, hb: dict[str, int],
+                         variant: str, sum_share: int) -> None:
+        w.waiting_heartbeats.pop(0)
+        ws = w.working_state
+        if ws is None or hb["session_id"] != ws.session_id:
+            return  # stopped, or an answer for an old session: only pops the queue
+        t: TokenomicInfo = w.tokenomic
+        update_p_instant(t, blk.now_ms, hb["iterations"],
+                         variant == "HeartbeatV2" and hb["n_clusters"] > 0)
+        t.challenge_time_last = hb["challenge_time"]
+        t.iteration_last = hb["iterations"]
+        if w.unresponsive:
+            if self._params.unresp_fix:
+                update_v_recover(t, blk.now_ms, blk.number)
+        else:
+            payout, treasury = update_v_heartbeat(t, self._params.params, sum_share,
+                                                  blk.now_ms, blk.number,
+                                                  self._params.phala_launched)
+            blk.settle.append(SettleInfo(pk, t.v, payout, treasury))
+        blk.flagged.add(pk)
+        w.advanced_to = blk.number  # cases 2 and 5: no V step in this block
+
+    def _ignore_heartbeat(self) -> None:
+        self.GkIgnoredHeartbeats.put(self.GkIgnoredHeartbeats.get() + 1)
+
+    # -- end of block (economics.md §5.3) ---------------------------------------------------
+    def _did_process_block(self, blk: _Block) -> None:
+        n = blk.number
+        params: TokenomicParams = self._params.params
+        window = params.heartbeat_window
+        for pk in self._order:
+            w = self._workers[pk]
+            bs = w.bench_state
+            if bs is not None and n - bs.start_block >= bs.duration:
+                on_block_processed(self._touch(blk, pk), n)
+            if w.working_state is None:
+                continue
+            if w.unresponsive:
+                if pk in blk.flagged:  # case 5 (V handled with the heartbeat)
+                    self._touch(blk, pk).unresponsive = False
+                    blk.recovered.append(pk)
+                # case 4: the segment's slash step, applied lazily
+            elif w.waiting_heartbeats and n - w.waiting_heartbeats[0] > window:
+                w = self._touch(blk, pk)  # case 3: idle up to n − 1, slashed in block n
+                blk.offline.append(pk)
+                w.unresponsive = True
+                update_v_slash(w.tokenomic, params)  # even after a heartbeat in block n
+                w.advanced_to = n
+            # cases 1 and 2: the idle step is lazy; a heartbeat already set advanced_to = n
