@@ -152,6 +152,7 @@ class Executive:
         ext, call = decode_extrinsic(self.rt, ext_bytes)
         mandatory = (call.name, call.value.name) in INHERENTS
         state = self.rt.state
+        first = self.system.EventCount.get()  # the tip's Withdraw belongs to this extrinsic
         state.begin()
         try:
             if ext.signed is None:
@@ -167,7 +168,7 @@ class Executive:
                 self.system.inc_account_nonce(s.signer)
                 self._charge_tip(s.signer, s.tip)
                 origin = Origin.signed(s.signer)
-            result = self._dispatch_and_note(call, origin, ext_bytes, mandatory)
+            result = self._dispatch_and_note(call, origin, ext_bytes, mandatory, first)
         except BaseException:
             state.rollback()
             raise
@@ -179,15 +180,16 @@ class Executive:
 
         A signed origin gets its nonce bumped; ExtrinsicData holds the bare encoding.
         """
+        first = self.system.EventCount.get()
         if origin.kind == "signed":
             self.system.inc_account_nonce(origin.who)
-        return self._dispatch_and_note(call, origin, _bare(self.rt.encode_call(call)), False)
+        return self._dispatch_and_note(call, origin, _bare(self.rt.encode_call(call)), False,
+                                       first)
 
     def _dispatch_and_note(self, call: Variant, origin: Origin, ext_bytes: bytes,
-                           mandatory: bool) -> ApplyResult:
+                           mandatory: bool, first: int) -> ApplyResult:
         system = self.system
         index = system.extrinsic_index()
-        first = system.EventCount.get()
         system.note_extrinsic(ext_bytes)
         error: DispatchError | None = None
         try:
