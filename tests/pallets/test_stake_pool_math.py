@@ -30,7 +30,8 @@ from pallets.stake_pool.types import (
 
 PHA = 10**12
 ONE = 1 << 64
-O, A, B = b"\x0a" * 32, b"\x0b" * 32, b"\x0c" * 32
+WEEK = 604_800
+OWNER, A, B = b"\x0a" * 32, b"\x0b" * 32, b"\x0c" * 32
 
 
 def test_dust_threshold_is_inclusive() -> None:
@@ -41,16 +42,16 @@ def test_dust_threshold_is_inclusive() -> None:
 
 
 def test_fresh_pool_encoding() -> None:
-    pool = PoolInfo(pid=7, owner=O)
+    pool = PoolInfo(pid=7, owner=OWNER)
     raw = POOL_INFO.encode(pool)
     # pid, owner, None, owner_reward, None, acc, 4 balances, empty workers, empty queue
-    assert raw == (7).to_bytes(8, "little") + O + b"\x00" + bytes(16) + b"\x00" \
+    assert raw == (7).to_bytes(8, "little") + OWNER + b"\x00" + bytes(16) + b"\x00" \
         + bytes(16 * 5) + b"\x00\x00"
     assert POOL_INFO.decode(raw) == pool
 
 
 def test_full_pool_round_trip() -> None:
-    pool = PoolInfo(pid=1, owner=O, payout_commission=125_000, owner_reward=5, cap=10**20,
+    pool = PoolInfo(pid=1, owner=OWNER, payout_commission=125_000, owner_reward=5, cap=10**20,
                     reward_acc=ONE + 3, total_shares=9, total_stake=8, free_stake=7,
                     releasing_stake=6, workers=[b"\x01" * 32],
                     withdraw_queue=[WithdrawInfo(A, 2000, 99)])
@@ -64,7 +65,7 @@ def test_full_pool_round_trip() -> None:
 
 
 def test_share_price() -> None:
-    pool = PoolInfo(0, O)
+    pool = PoolInfo(0, OWNER)
     assert share_price(pool) is None
     pool.total_shares = pool.total_stake = 300 * PHA
     assert share_price(pool) == ONE
@@ -73,10 +74,10 @@ def test_share_price() -> None:
 
 
 def test_first_stake_is_one_to_one_then_round_trip_loses_a_planck() -> None:
-    pool, a, b = PoolInfo(0, O), UserStakeInfo(A), UserStakeInfo(B)
+    pool, a, b = PoolInfo(0, OWNER), UserStakeInfo(A), UserStakeInfo(B)
     assert add_stake(pool, a, 10**10 + 1) == 10**10 + 1     # price None: exact
     # §15.1: at price 1.0 one CENT mints 9_999_999_999 shares
-    pool2 = PoolInfo(0, O, total_shares=PHA, total_stake=PHA, free_stake=PHA)
+    pool2 = PoolInfo(0, OWNER, total_shares=PHA, total_stake=PHA, free_stake=PHA)
     assert add_stake(pool2, b, 10**10) == 9_999_999_999
     assert (pool2.total_shares, pool2.total_stake, pool2.free_stake) == (
         PHA + 9_999_999_999, PHA + 10**10, PHA + 10**10)
@@ -84,7 +85,7 @@ def test_first_stake_is_one_to_one_then_round_trip_loses_a_planck() -> None:
 
 
 def example1_pool() -> tuple[PoolInfo, UserStakeInfo, UserStakeInfo]:
-    pool, a, b = PoolInfo(0, O, payout_commission=125_000), UserStakeInfo(A), UserStakeInfo(B)
+    pool, a, b = PoolInfo(0, OWNER, payout_commission=125_000), UserStakeInfo(A), UserStakeInfo(B)
     assert add_stake(pool, a, 300 * PHA) == 300 * PHA
     assert add_stake(pool, b, 700 * PHA) == 700 * PHA
     return pool, a, b
@@ -107,7 +108,7 @@ def test_example1_commission_split() -> None:
 
 
 def test_example2_partial_withdrawal_figures() -> None:
-    pool, a, b = PoolInfo(0, O), UserStakeInfo(A), UserStakeInfo(B)
+    pool, a, b = PoolInfo(0, OWNER), UserStakeInfo(A), UserStakeInfo(B)
     add_stake(pool, a, 1000 * PHA)
     assert add_stake(pool, b, 250_000_000_000_123) == 250_000_000_000_122
     pool.free_stake -= 1100 * PHA                       # start_mining(1100 PHA)
@@ -120,7 +121,7 @@ def test_example2_partial_withdrawal_figures() -> None:
 
 
 def test_remove_stake_dust_rules() -> None:
-    pool, a = PoolInfo(0, O), UserStakeInfo(A)
+    pool, a = PoolInfo(0, OWNER), UserStakeInfo(A)
     add_stake(pool, a, 10 * PHA)
     # 10 PHA − 999 is no multiple of 5^12: paid 10 PHA − 1000. The user keeps 999 shares and
     # 1000 locked (both dust), the pool 1000 stake (dust): all dropped.
@@ -130,7 +131,7 @@ def test_remove_stake_dust_rules() -> None:
 
 
 def test_remove_stake_refuses_more_than_held_and_changes_nothing() -> None:
-    pool, a = PoolInfo(0, O), UserStakeInfo(A)
+    pool, a = PoolInfo(0, OWNER), UserStakeInfo(A)
     add_stake(pool, a, 5000)
     before = (PoolInfo(**vars(pool)), UserStakeInfo(**vars(a)))
     assert remove_stake(pool, a, 5001) is None
@@ -138,7 +139,7 @@ def test_remove_stake_refuses_more_than_held_and_changes_nothing() -> None:
 
 
 def test_remove_stake_clamps_by_free_stake() -> None:
-    pool, a = PoolInfo(0, O), UserStakeInfo(A)
+    pool, a = PoolInfo(0, OWNER), UserStakeInfo(A)
     add_stake(pool, a, 10 * PHA)
     pool.free_stake = 4 * PHA                           # 6 PHA mining
     assert remove_stake(pool, a, 5 * PHA) == (4 * PHA, 0, 5 * PHA)
@@ -147,7 +148,7 @@ def test_remove_stake_clamps_by_free_stake() -> None:
 
 
 def test_settle_slash_and_pool_slash() -> None:
-    pool, a = PoolInfo(0, O), UserStakeInfo(A)
+    pool, a = PoolInfo(0, OWNER), UserStakeInfo(A)
     add_stake(pool, a, 10 * PHA)
     slash_pool(pool, 4 * PHA)
     assert (pool.total_stake, pool.total_shares) == (6 * PHA, 10 * PHA)
@@ -161,7 +162,7 @@ def test_settle_slash_and_pool_slash() -> None:
 
 
 def test_reward_dismissed_when_no_shares() -> None:
-    pool = PoolInfo(0, O, total_shares=1000, total_stake=1000)
+    pool = PoolInfo(0, OWNER, total_shares=1000, total_stake=1000)
     assert handle_pool_new_reward(pool, 5 * PHA) == [
         ("RewardDismissedNoShare", {"pid": 0, "amount": 5 * PHA})]
     assert (pool.owner_reward, pool.reward_acc) == (0, 0)
@@ -169,7 +170,7 @@ def test_reward_dismissed_when_no_shares() -> None:
 
 
 def test_reward_dust_staker_part_with_and_without_commission() -> None:
-    pool = PoolInfo(0, O, payout_commission=500_000, total_shares=PHA, total_stake=PHA)
+    pool = PoolInfo(0, OWNER, payout_commission=500_000, total_shares=PHA, total_stake=PHA)
     # 50% of 2001 = 1000.5 → 1000 (ties down); staker part 1001 is not dust
     assert handle_pool_new_reward(pool, 2001) == [
         ("RewardReceived", {"pid": 0, "to_owner": 1000, "to_stakers": 1001})]
@@ -185,7 +186,7 @@ def test_reward_dust_staker_part_with_and_without_commission() -> None:
 
 
 def test_has_expired_withdrawal() -> None:
-    pool = PoolInfo(0, O, total_shares=10 * PHA, total_stake=10 * PHA, free_stake=0,
+    pool = PoolInfo(0, OWNER, total_shares=10 * PHA, total_stake=10 * PHA, free_stake=0,
                     releasing_stake=3 * PHA)
     pool.withdraw_queue = [WithdrawInfo(A, 2 * PHA, 100), WithdrawInfo(B, 2 * PHA, 200)]
     # A is covered by releasing stake; B is not and decides
@@ -197,11 +198,9 @@ def test_has_expired_withdrawal() -> None:
     assert has_expired_withdrawal(pool, 10**9, WEEK) is False
 
 
-WEEK = 604_800
-
 
 def test_conversion_range_is_enforced() -> None:
-    pool, a = PoolInfo(0, O), UserStakeInfo(A)
+    pool, a = PoolInfo(0, OWNER), UserStakeInfo(A)
     with pytest.raises(BalanceOutOfRange):
         add_stake(pool, a, 1 << 64)
-    assert (pool, a) == (PoolInfo(0, O), UserStakeInfo(A))
+    assert (pool, a) == (PoolInfo(0, OWNER), UserStakeInfo(A))

@@ -10,7 +10,6 @@ from tests.harness import ALICE, BOB, CHARLIE, DAVE
 from tests.pallets.test_stake_pool_common import (
     CENT,
     INITIAL,
-    ONE,
     PHA,
     SP,
     assert_noop,
@@ -289,4 +288,3 @@ def test_reconcile_withdraw_queue() -> None:
     before = pool(chain)
     ok(chain.call(DAVE, SP, "reconcile_withdraw_queue", pid=0, account=BOB))
     assert pool(chain) == before                             # nothing to repair
-    assert ONE == Q
