@@ -130,7 +130,7 @@ class Balances(Pallet):
             info = self.system.account(who)
             info.data = AccountData(free=amount)
             info.providers += 1
-            self.system.Account.insert(who, info)
+            self.system.put_account(who, info)
         self.TotalIssuance.put(self.TotalIssuance.get() + sum(a for _, a in accounts))
 
     # -- queries ------------------------------------------------------------------------
@@ -179,17 +179,17 @@ class Balances(Pallet):
             system.inc_providers(who)
             info = system.account(who)
             info.data = data
-            system.Account.insert(who, info)
+            system.put_account(who, info)
             self.deposit_event("Endowed", account=who, free_balance=data.free)
             return result
         if alive:
             info.data = data
-            system.Account.insert(who, info)
+            system.put_account(who, info)
             return result
         if not system.dec_providers(who):
             info = system.account(who)
             info.data = AccountData()
-            system.Account.insert(who, info)
+            system.put_account(who, info)
         if dust:
             self.TotalIssuance.put(self.TotalIssuance.get() - dust)
             if dust_sink is None:

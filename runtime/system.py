@@ -11,6 +11,7 @@ Weights are not modelled: every extrinsic reports the fixed `EXTRINSIC_WEIGHT`
 from __future__ import annotations
 
 import enum
+import struct
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +31,7 @@ from runtime.codec import (
     JsonContext,
     Lazy,
     Struct,
+    StructCodec,
     Tuple,
     Variant,
     Vec,
@@ -42,7 +44,7 @@ from runtime.dispatch import (
     TooManyConsumers,
     decode_dispatch_error,
 )
-from runtime.hashing import blake2_256
+from runtime.hashing import blake2_128, blake2_256, twox64
 from runtime.header import DIGEST
 from runtime.pallet import Pallet, call, events
 from runtime.storage_items import StorageMap, StorageValue
@@ -81,8 +83,36 @@ class AccountInfo:
 
 ACCOUNT_DATA = Struct("AccountData", [("free", U128), ("reserved", U128),
                                       ("misc_frozen", U128), ("fee_frozen", U128)], AccountData)
-ACCOUNT_INFO = Struct("AccountInfo", [("nonce", U32), ("consumers", U32), ("providers", U32),
-                                      ("sufficients", U32), ("data", ACCOUNT_DATA)], AccountInfo)
+_U64_MASK = (1 << 64) - 1
+_ACCOUNT_LAYOUT = struct.Struct("<4I8Q")  # 4 u32 ref counts, then 4 u128 as (low, high) u64s
+
+
+class AccountInfoCodec(StructCodec):
+    """AccountInfo (always 80 bytes) with a struct-module fast path: it is read and
+    written several times per transfer, so it dominates the executive's hot path."""
+
+    def encode(self, v: AccountInfo) -> bytes:
+        d = v.data
+        try:
+            return _ACCOUNT_LAYOUT.pack(
+                v.nonce, v.consumers, v.providers, v.sufficients,
+                d.free & _U64_MASK, d.free >> 64, d.reserved & _U64_MASK, d.reserved >> 64,
+                d.misc_frozen & _U64_MASK, d.misc_frozen >> 64,
+                d.fee_frozen & _U64_MASK, d.fee_frozen >> 64)
+        except struct.error:
+            return super().encode(v)  # out of range: the generic path names the field
+
+    def decode_from(self, data: bytes, offset: int) -> tuple[AccountInfo, int]:
+        if len(data) - offset < 80:
+            return super().decode_from(data, offset)  # type: ignore[no-any-return]
+        n, c, p, s, f0, f1, r0, r1, m0, m1, e0, e1 = _ACCOUNT_LAYOUT.unpack_from(data, offset)
+        return AccountInfo(n, c, p, s, AccountData(f0 | f1 << 64, r0 | r1 << 64,
+                                                   m0 | m1 << 64, e0 | e1 << 64)), offset + 80
+
+
+ACCOUNT_INFO = AccountInfoCodec(
+    "AccountInfo", [("nonce", U32), ("consumers", U32), ("providers", U32),
+                    ("sufficients", U32), ("data", ACCOUNT_DATA)], AccountInfo)
 
 
 class DispatchClass(enum.IntEnum):
@@ -171,6 +201,7 @@ class System(Pallet):
     def __init__(self, rt: Any, index: int) -> None:
         super().__init__(rt, index)
         DISPATCH_ERROR.rt = rt
+        self._account_keys: dict[bytes, bytes] = {}
 
     def genesis_build(self, section: Any = None) -> None:
         """FRAME's System genesis: the 0x45 placeholder hashes and `:extrinsic_index` = 0."""
@@ -196,12 +227,30 @@ class System(Pallet):
         self.deposit_event("Remarked", sender=who, hash=blake2_256(remark))
 
     # -- accounts ---------------------------------------------------------------------
+    def _account_key(self, who: bytes) -> bytes:
+        key = self._account_keys.get(who)
+        if key is None:
+            if len(self._account_keys) > 100_000:
+                self._account_keys.clear()
+            key = self._account_keys[who] = self.Account.prefix + blake2_128(who) + who
+        return key
+
     def account(self, who: bytes) -> AccountInfo:
         """The account's info (a default, zero one when it does not exist)."""
-        return self.Account.get(who)  # type: ignore[no-any-return]
+        raw = self.rt.state.get(self._account_key(who))
+        return AccountInfo() if raw is None else ACCOUNT_INFO.decode(raw)
+
+    def put_account(self, who: bytes, info: AccountInfo) -> None:
+        """Store the account's info (System.Account insert)."""
+        self.rt.state.set(self._account_key(who), ACCOUNT_INFO.encode(info))
 
     def account_exists(self, who: bytes) -> bool:
         return self.Account.contains(who)  # type: ignore[no-any-return]
+
+    def block_hash(self, number: int) -> bytes | None:
+        """BlockHash(number), or None when not (or no longer) stored."""
+        key = U32.encode(number)
+        return self.rt.state.get(self.BlockHash.prefix + twox64(key) + key)  # type: ignore[no-any-return]
 
     def nonce(self, who: bytes) -> int:
         return self.account(who).nonce
@@ -209,14 +258,14 @@ class System(Pallet):
     def inc_account_nonce(self, who: bytes) -> None:
         info = self.account(who)
         info.nonce += 1
-        self.Account.insert(who, info)
+        self.put_account(who, info)
 
     def inc_providers(self, who: bytes) -> bool:
         """Add a provider; True (and NewAccount) when this created the account."""
         info = self.account(who)
         created = info.providers == 0 and info.sufficients == 0
         info.providers += 1
-        self.Account.insert(who, info)
+        self.put_account(who, info)
         if created:
             self.deposit_event("NewAccount", account=who)
         return created
@@ -236,7 +285,7 @@ class System(Pallet):
             self.deposit_event("KilledAccount", account=who)
             return True
         info.providers -= 1
-        self.Account.insert(who, info)
+        self.put_account(who, info)
         return False
 
     def inc_consumers(self, who: bytes) -> None:
@@ -247,7 +296,7 @@ class System(Pallet):
         if info.consumers >= MAX_CONSUMERS:
             raise TooManyConsumers()
         info.consumers += 1
-        self.Account.insert(who, info)
+        self.put_account(who, info)
 
     def inc_consumers_without_limit(self, who: bytes) -> None:
         """Raises NoProviders for an account without providers."""
@@ -255,13 +304,13 @@ class System(Pallet):
         if info.providers == 0:
             raise NoProviders()
         info.consumers += 1
-        self.Account.insert(who, info)
+        self.put_account(who, info)
 
     def dec_consumers(self, who: bytes) -> None:
         info = self.account(who)
         if info.consumers > 0:
             info.consumers -= 1
-            self.Account.insert(who, info)
+            self.put_account(who, info)
 
     def can_dec_provider(self, who: bytes) -> bool:
         info = self.account(who)
@@ -270,9 +319,13 @@ class System(Pallet):
     # -- events -----------------------------------------------------------------------
     def deposit_event_raw(self, encoded_event: bytes, phase: Variant) -> None:
         """Append an EventRecord without decoding Events; nothing is recorded at block 0."""
-        if self.Number.get() == 0:
+        state = self.rt.state
+        number = state.get(self.Number.prefix)
+        if number is None or number == b"\0\0\0\0":
             return
-        self.EventCount.put(self.EventCount.get() + 1)
+        count_key = self.EventCount.prefix
+        count = state.get(count_key)
+        state.set(count_key, U32.encode(1 + (0 if count is None else U32.decode(count))))
         self.Events.append_raw(PHASE.encode(phase) + encoded_event + b"\x00")
 
     def event_records(self) -> list[dict[str, Any]]:

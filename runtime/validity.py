@@ -98,10 +98,10 @@ def check_signed(rt: Any, ext: Extrinsic, length: int, for_pool: bool) -> ValidT
     system = rt.pallets["System"]
     current = system.Number.get()
     birth = s.era.birth(current)
-    checkpoint = system.BlockHash.get(birth) if system.BlockHash.contains(birth) else None
+    checkpoint = system.block_hash(birth)
     if checkpoint is None:
         raise InvalidTransaction("AncientBirthBlock", f"no BlockHash({birth})")
-    genesis = checkpoint if birth == 0 else system.BlockHash.get(0)
+    genesis = checkpoint if birth == 0 else system.block_hash(0)
     cfg = rt.config
     try:
         ok = verify_signature(ext, cfg.spec_version, cfg.transaction_version, genesis, checkpoint)
