@@ -359,13 +359,15 @@ class Gatekeeper:
             self._ignore_heartbeat()  # the reference panics ("state poisoned")
             return
         sum_share = self._freeze_sum_share(blk)
+        was_dirty = pk in blk.dirty
         w = self._touch(blk, pk)
         saved = (dataclasses.replace(w.tokenomic), list(w.waiting_heartbeats), w.advanced_to)
         try:
             self._apply_heartbeat(blk, pk, w, hb, event.name, sum_share)
-        except Arithmetic:  # self-reported iterations overflowing the formulas: reject
+        except Arithmetic:  # self-reported figures overflowing the formulas: reject
             w.tokenomic, w.waiting_heartbeats, w.advanced_to = saved
-            blk.flagged.discard(pk)
+            if not was_dirty:
+                blk.dirty.discard(pk)  # as if the message had never been seen
             self._ignore_heartbeat()
 
     def _apply_heartbeat(self, blk: _Block, pk: bytes, w: GkWorker, hb: dict[str, int],
