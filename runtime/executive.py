@@ -214,6 +214,8 @@ class Executive:
         number = system.Number.get()
         for pallet in self._hooks:
             pallet.on_finalize(number)
+        for pallet in self._hooks:  # after every on_finalize: the outbound stream is complete
+            pallet.on_post_finalize(number)
         extrinsics = system.finalize()
         ext_root = ordered_trie_root(extrinsics, self.extrinsics_layout)
         return Header(system.ParentHash.get(), number, self.state_root(), ext_root,
