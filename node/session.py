@@ -25,9 +25,30 @@ def open_chain(args: Any) -> Iterator[Chain]:
     except ChainError as exc:
         raise CliError(exc.kind, exc.message) from None
     except TransactionValidityError as exc:
-        raise CliError("InvalidTransaction", str(exc)) from None
+        raise CliError("InvalidTransaction", explain(exc)) from None
     finally:
         chain.close()
+
+
+_REASONS = {
+    "Call": "the extrinsic or its call does not decode",
+    "Payment": "the signer cannot pay the tip from its transferable balance",
+    "Future": "the nonce is ahead of the account's next nonce",
+    "Stale": "the nonce was already used",
+    "BadProof": "bad signature (wrong key, or signed for another genesis hash, spec version "
+                "or era checkpoint)",
+    "AncientBirthBlock": "the mortal era's birth block is no longer in BlockHash",
+    "BadSigner": "the signer is the zero account",
+    "ExhaustsResources": "the extrinsic does not fit into a block",
+    "MandatoryValidation": "an inherent cannot be submitted as a transaction",
+    "NoUnsignedValidator": "unsigned calls other than inherents are not accepted",
+}
+
+
+def explain(exc: TransactionValidityError) -> str:
+    """`InvalidTransaction::Stale: the nonce was already used` and the like."""
+    why = _REASONS.get(exc.reason)
+    return f"{exc}: {why}" if why else str(exc)
 
 
 def read_genesis_file(path: str) -> bytes:
