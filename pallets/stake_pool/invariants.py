@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
+from pallets.mining.types import MinerState
+
 from .pool_math import pending_reward
 from .types import LOCK_ID, is_nondust
 
@@ -106,7 +108,7 @@ def check_stake_sums(p: PhalaStakePool) -> None:
             continue
         staked[pid] += stake
         info = mining.Miners.get(sub)
-        if info is not None and getattr(info.state, "name", "") == "MiningCoolingDown":
+        if info is not None and info.state == MinerState.MiningCoolingDown:
             cooling[pid] += stake
     for pid, pool in p.StakePools.iter():
         if pool.total_stake != pool.free_stake + staked[pid]:

@@ -3,19 +3,13 @@ commission, whitelist and description. Every check raises before any write."""
 
 from __future__ import annotations
 
-from typing import Any
-
+from pallets.mining.types import MinerState
 from runtime.codec import ACCOUNT, PERMILL, PUBKEY, U64, U128
 from runtime.dispatch import DispatchError, Origin, ensure_signed
 from runtime.pallet import call
 
 from .types import DESCRIPTION, DESCRIPTION_MAX_LEN, WHITELIST_MAX_LEN, PoolInfo, pool_sub_account
 from .withdraw import WithdrawOps
-
-
-def is_ready(state: Any) -> bool:
-    """True for the mining pallet's `MinerState.Ready` (index 0), however it is represented."""
-    return getattr(state, "name", None) == "Ready" or (isinstance(state, int) and state == 0)
 
 
 class PoolCalls(WithdrawOps):
@@ -74,7 +68,7 @@ class PoolCalls(WithdrawOps):
         miner = self.mining().Miners.get(sub)
         if miner is None:
             raise self.error("MinerDoesNotExist")
-        if not is_ready(miner.state):
+        if miner.state != MinerState.Ready:
             raise self.error("WorkerIsNotReady")
         self.mining().unbind_miner(sub, False)
         self.remove_worker_from_pool(worker)

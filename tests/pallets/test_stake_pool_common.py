@@ -155,3 +155,20 @@ def next_block_finalization_events(chain: Chain, advance_ms: int | None = None) 
     finally:
         del executive.finalize_block
     return captured
+
+
+def test_pool_stakers_key_hashes_the_tuple_as_one_blob() -> None:
+    from pallets.stake_pool import PhalaStakePool
+    from runtime.hashing import twox64
+
+    item = PhalaStakePool.PoolStakers
+    encoded = (3).to_bytes(8, "little") + BOB
+    assert item.prefix(SP) == twox128(b"PhalaStakePool") + twox128(b"PoolStakers")
+    assert item.key_suffix([(3, BOB)]) == twox64(encoded) + encoded
+
+
+def test_mining_enabled_falls_back_to_the_config_default() -> None:
+    chain = new_chain(mining_enabled=False)
+    assert chain[SP].mining_enabled() is False
+    chain[SP].MiningEnabled.kill()                     # as if genesis had not written it
+    assert chain[SP].mining_enabled() is True          # mining_enabled_by_default

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pallets.messages import SettleInfo
 from pallets.mining.types import MinerState
-from tests.harness import ALICE, BOB, CHARLIE, DAVE
+from tests.harness import ALICE, BOB, CHARLIE, DAVE, Chain
 from tests.pallets.test_stake_pool_common import (
     ONE,
     PHA,
@@ -34,7 +34,7 @@ def ve_bits(stake_pha: int, p: int) -> int:
     return (RE_BITS * (stake_pha * ONE + RIG_K_BITS * p)) >> 64
 
 
-def mining_pool(stake_pha: int = 1000, workers: int = 2) -> object:
+def mining_pool(stake_pha: int = 1000, workers: int = 2) -> Chain:
     """Pool 0 of Alice with workers 1..n (p = 1) and Bob's `stake_pha` PHA contributed."""
     chain = new_chain()
     pool_with_workers(chain, [1] * workers)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pallets.mining.types import SUBSIDY_POOL_ACCOUNT
 from pallets.stake_pool.types import WithdrawInfo
 from runtime.dispatch import Origin
-from tests.harness import ALICE, BOB, CHARLIE, DAVE
+from tests.harness import ALICE, BOB, CHARLIE, DAVE, Chain
 from tests.pallets.test_stake_pool_common import (
     CENT,
     INITIAL,
@@ -33,7 +33,7 @@ def pending_by_hand(shares_pha: int, reward_planck: int, total_pha: int) -> int:
     return shares_pha * acc * PHA // Q
 
 
-def funded_pool(commission: int | None = None) -> object:
+def funded_pool(commission: int | None = None) -> Chain:
     chain = new_chain()
     ok(chain.call(ALICE, SP, "create"))
     if commission is not None:
