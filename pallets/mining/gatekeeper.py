@@ -4,10 +4,11 @@ Entry points (wired by the mining pallet):
 
 * `process_block(n)` — from `on_post_finalize(n)`: runs economics.md §5 over block n's
   `OutboundMessages` and stores a non-empty report in `GkPendingReport`;
-* `apply_pending_report()` — from `on_initialize(n + 1)`: hands that report, as a
-  `MessageOrigin::Gatekeeper` message on `^phala/mining/update`, to
-  `PhalaMining.on_gk_message_received` (mining.md §11). A second settlement of the same
-  worker in one report is therefore dropped by the pallet, as in the reference.
+* `apply_pending_report()` — from `on_initialize(n + 1)`: hands that report (the decoded
+  `WorkingInfoUpdateEvent` of a `MessageOrigin::Gatekeeper` message on
+  `^phala/mining/update`) to `PhalaMining.on_gk_message_received` (mining.md §11). A second
+  settlement of the same worker in one report is therefore dropped by the pallet
+  (`v_updated_at >= emit_ts`), as in the reference.
 
 Storage (prefix "PhalaMining", SCALE): `GkWorkers` (Identity map pubkey → `GkWorker`, so
 key order = public-key order, the order of every loop), `GkParams`, `GkPendingReport`,
@@ -32,13 +33,10 @@ from pallets.messages import (
     GATEKEEPER_EVENT,
     GATEKEEPER_EVENT_TOPIC,
     MINING_REPORT_TOPIC,
-    MINING_UPDATE_TOPIC,
-    ORIGIN_GATEKEEPER,
     SYSTEM_EVENT,
     SYSTEM_EVENT_TOPIC,
     WORKING_INFO_UPDATE_EVENT,
     WORKING_REPORT_EVENT,
-    Message,
     SettleInfo,
     WorkingInfoUpdateEvent,
 )
@@ -67,6 +65,7 @@ from pallets.mining.gk_state import (
     GkParameters,
     GkWorker,
     advanced,
+    idle_steps,
     segment_kind,
 )
 from runtime.codec import H256, PUBKEY, U64, Variant
@@ -167,11 +166,10 @@ class Gatekeeper:
         report = self.GkPendingReport.take()
         if report is None:
             return None
-        msg = Message(ORIGIN_GATEKEEPER, MINING_UPDATE_TOPIC,
-                      WORKING_INFO_UPDATE_EVENT.encode(report))
         try:
             with self.rt.transactional():
-                self.rt["PhalaMining"].on_gk_message_received(msg)
+                # the decoded event: sender Gatekeeper by construction, no re-encoding
+                self.rt["PhalaMining"].on_gk_message_received(report)
         except DispatchError:
             pass
         return report
@@ -235,9 +233,10 @@ class Gatekeeper:
             self.GkParams.put(self._params)
             h.update(b"P" + raw)
             wrote = True
+        state, prefix = self.rt.state, self.GkWorkers.prefix
         for pk in sorted(blk.dirty):
             raw = GK_WORKER.encode(self._workers[pk])
-            self.GkWorkers.insert(pk, self._workers[pk])
+            state.set(prefix + pk, raw)  # Identity hasher: the key is prefix ++ pubkey
             h.update(b"W" + pk + raw)
             wrote = True
         if wrote:
@@ -275,11 +274,20 @@ class Gatekeeper:
         if blk.sum_share is None:
             total = 0
             before = blk.number - 1
-            for pk in self._order:
-                w = self._counted(pk)
-                if w is not None:
-                    self._advance(w, before)
-                    total += share(w.tokenomic)
+            params, launched = self._params.params, self._params.phala_launched
+            workers = self._workers
+            for pk in self._order:  # hot: _counted and _advance inlined
+                w = workers[pk]
+                if w.unresponsive:
+                    continue
+                t = w.tokenomic
+                if w.working_state is not None:  # responsive and working: an idle segment
+                    if w.advanced_to < before:
+                        t.v, t.v_deductible = idle_steps(t, params, before - w.advanced_to)
+                        w.advanced_to = before
+                elif launched:
+                    continue
+                total += share(t)
             blk.sum_share = total
             self.GkSumShare.put(FrozenSumShare(blk.number, total))
         return blk.sum_share
@@ -300,10 +308,11 @@ class Gatekeeper:
     def _on_system_event(self, blk: _Block, event: Variant) -> None:
         if event.name == "HeartbeatChallenge":
             seed, target = event.value.seed, event.value.online_target
+            hashes = self._hash
             for pk in self._order:
-                w = self._workers[pk]
-                if must_answer(w, self._hash[pk], seed, target):
-                    self._touch(blk, pk).waiting_heartbeats.append(blk.number)
+                if (hashes[pk] ^ seed) <= target:  # the rare part of must_answer first
+                    if must_answer(self._workers[pk], hashes[pk], seed, target):
+                        self._touch(blk, pk).waiting_heartbeats.append(blk.number)
             return
         self._freeze_sum_share(blk)
         pk, ev = event.value.pubkey, event.value.event

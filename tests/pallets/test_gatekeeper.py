@@ -19,10 +19,8 @@ from pallets.messages import (
     GATEKEEPER_EVENT,
     GATEKEEPER_EVENT_TOPIC,
     MINING_REPORT_TOPIC,
-    MINING_UPDATE_TOPIC,
     SYSTEM_EVENT,
     SYSTEM_EVENT_TOPIC,
-    WORKING_INFO_UPDATE_EVENT,
     WORKING_REPORT_EVENT,
     HeartbeatChallenge,
     Message,
@@ -101,12 +99,12 @@ class FakeMining:
         self.received: list[tuple[int, WorkingInfoUpdateEvent]] = []
         self.fail = False
 
-    def on_gk_message_received(self, msg: Message) -> None:
-        assert msg.sender.name == "Gatekeeper" and msg.destination == MINING_UPDATE_TOPIC
+    def on_gk_message_received(self, event: WorkingInfoUpdateEvent) -> None:
+        assert isinstance(event, WorkingInfoUpdateEvent)  # decoded: sender Gatekeeper
         self.rt.state.set(b"mining-touched", b"1")
         if self.fail:
             raise Other("handler failed")
-        self.received.append((self.rt.block, WORKING_INFO_UPDATE_EVENT.decode(msg.payload)))
+        self.received.append((self.rt.block, event))
 
 
 class FakeRuntime:
