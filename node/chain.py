@@ -59,6 +59,10 @@ class Chain:
         self.rt = build_runtime(self.state.overlay, self.config)
         self.ctx = json_context(self.genesis.ss58_format)
         self.executive = Executive(self.rt, self.state.root)
+        # Authoring hooks (node.worker_sim): `before_finalize(builder)` may apply extrinsics
+        # at the end of each authored block; `after_finalize(builder, header)` returns
+        # node records to write in the block's batch.
+        self.author_hooks: list[Any] = []
         g = self.store.hash_of(0)
         if g is None:
             raise StoreError("the chain has no genesis block record")
@@ -257,9 +261,13 @@ class BlockBuilder:
         from node.render import decode_events, event_json, extrinsic_outcome
 
         chain = self.chain
+        for hook in chain.author_hooks:
+            hook.before_finalize(self)
         header = chain.executive.finalize_block()
         records = decode_events(chain.rt, chain.state.overlay.get(EVENTS_KEY))
         block_hash, puts = BlockStore.block_records(header, self.extrinsics)
+        for hook in chain.author_hooks:
+            puts.update(hook.after_finalize(self, header))
         chain.state.commit_block(puts, self.consumed)
         self.committed = True
         ctx = chain.ctx

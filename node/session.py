@@ -21,6 +21,9 @@ def open_chain(args: Any) -> Iterator[Chain]:
     except ChainError as exc:
         raise CliError(exc.kind, exc.message) from None
     try:
+        from node.worker_sim import attach_simulator
+
+        attach_simulator(chain)  # seal/tx/submit author the simulated workers' messages
         yield chain
     except ChainError as exc:
         raise CliError(exc.kind, exc.message) from None

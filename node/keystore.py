@@ -1,0 +1,150 @@
+"""The keys the node can sign with, and its per-worker simulation settings.
+
+Keys come from two places:
+* the block store's keystore records (`K` ++ public key → secret URI): genesis workers
+  given as secret URIs (written at `init`) and keys added with `phala-emu worker add`;
+* the secret URIs written in the chain's genesis file for other roles (sudo, funded
+  accounts, worker operators, the attestation authority) — a dev chain's genesis names
+  them, so the node can sign as the operator or the attestation authority.
+
+Worker settings (`k` ++ public key → JSON `{"score": int, "offline": bool}`) are node
+records outside the state: taking a worker offline is a fault injected into the node,
+not a transaction. Every signature made for the simulator is deterministic
+(node.det_sign), so equal inputs author equal blocks.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from node import det_sign
+from runtime.keys import InvalidSecretUri, Keypair
+
+WORKER_SETTINGS = b"k"
+DEFAULT_SCORE = 2000  # iterations per 6 s of a simulated worker without a configured score
+MAX_SCORE = 6000
+
+
+@dataclass(frozen=True)
+class DeterministicKeypair:
+    """An sr25519 key pair whose `sign` is deterministic; accepted wherever the node
+    signs with a `Keypair` (extrinsics, MQ messages, attestations)."""
+
+    inner: Keypair
+
+    @property
+    def crypto(self) -> str:
+        return self.inner.crypto
+
+    @property
+    def public_key(self) -> bytes:
+        return self.inner.public_key
+
+    def sign(self, message: bytes) -> bytes:
+        if self.inner.crypto != "sr25519":
+            return self.inner.sign(message)  # ed25519 is deterministic already
+        return det_sign.sign(self.inner.public_key, self.inner._secret, message)
+
+    @classmethod
+    def from_uri(cls, suri: str) -> DeterministicKeypair:
+        """Raises InvalidSecretUri."""
+        return cls(Keypair.from_uri(suri))
+
+
+def _genesis_suris(genesis_text: bytes) -> list[str]:
+    """Every secret URI the genesis file names (order of appearance)."""
+    try:
+        doc = json.loads(genesis_text)
+    except ValueError:
+        return []
+    found: list[str] = []
+
+    def add(value: Any) -> None:
+        if isinstance(value, str) and ("/" in value or " " in value) \
+                and not value.startswith("0x"):
+            found.append(value)
+
+    add(doc.get("sudo", "//Alice"))
+    for entry in doc.get("balances", {}).get("accounts", []):
+        if isinstance(entry, list) and entry:
+            add(entry[0])
+    registry = doc.get("registry", {})
+    add(registry.get("attestation_authority", "//Attestor"))
+    for g in registry.get("gatekeepers", []):
+        add(g)
+    for w in registry.get("workers", []):
+        if isinstance(w, dict):
+            add(w.get("pubkey"))
+            add(w.get("operator"))
+    return found
+
+
+class Keystore:
+    """Read and write the node's keys and worker settings for one open chain."""
+
+    def __init__(self, chain: Any) -> None:
+        self.chain = chain
+        self._signers: dict[bytes, DeterministicKeypair | None] = {}
+
+    def worker_keys(self) -> dict[bytes, str]:
+        """Keystore records: public key → secret URI (the workers the node simulates)."""
+        return dict(self.chain.store.keystore())
+
+    def add(self, suri: str) -> bytes:
+        """Store `suri` in the keystore; its public key. Raises InvalidSecretUri."""
+        pubkey = Keypair.from_uri(suri).public_key
+        k, v = self.chain.store.keystore_record(pubkey, suri)
+        self.chain.backend.write_batch({k: v}, ())
+        self._signers.pop(pubkey, None)
+        return pubkey
+
+    def suri_of(self, account: bytes) -> str | None:
+        """A secret URI for `account` from the keystore or the genesis file, or None."""
+        keys = self.worker_keys()
+        if account in keys:
+            return keys[account]
+        for suri in _genesis_suris(self.chain.genesis_text):
+            try:
+                if Keypair.from_uri(suri).public_key == account:
+                    return suri
+            except InvalidSecretUri:
+                continue
+        return None
+
+    def signer(self, account: bytes) -> DeterministicKeypair | None:
+        """A deterministic key pair for `account` when the node holds its key."""
+        if account not in self._signers:
+            suri = self.suri_of(account)
+            self._signers[account] = None if suri is None \
+                else DeterministicKeypair.from_uri(suri)
+        return self._signers[account]
+
+    # -- worker settings ---------------------------------------------------------------
+    def settings(self, pubkey: bytes) -> dict[str, Any]:
+        """`{"score", "offline"}`: stored values, else the genesis score or the default."""
+        raw = self.chain.backend.get(WORKER_SETTINGS + pubkey)
+        stored = {} if raw is None else json.loads(raw)
+        score = stored.get("score")
+        if score is None:
+            score = self._genesis_score(pubkey)
+        return {"score": score, "offline": bool(stored.get("offline", False))}
+
+    def update_settings(self, pubkey: bytes, **changes: Any) -> dict[str, Any]:
+        """Store changed settings (score 1..=6000, offline bool); the new settings.
+        Raises ValueError for a score out of range."""
+        raw = self.chain.backend.get(WORKER_SETTINGS + pubkey)
+        stored = {} if raw is None else json.loads(raw)
+        if changes.get("score") is not None and not 1 <= int(changes["score"]) <= MAX_SCORE:
+            raise ValueError(f"score {changes['score']} is not in 1..={MAX_SCORE}")
+        stored.update({k: v for k, v in changes.items() if v is not None})
+        self.chain.backend.write_batch(
+            {WORKER_SETTINGS + pubkey: json.dumps(stored, sort_keys=True).encode()}, ())
+        return self.settings(pubkey)
+
+    def _genesis_score(self, pubkey: bytes) -> int:
+        for w in self.chain.genesis.workers:
+            if w.pubkey == pubkey and w.initial_score:
+                return int(min(w.initial_score, MAX_SCORE))
+        return DEFAULT_SCORE
