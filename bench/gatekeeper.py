@@ -18,8 +18,6 @@ import argparse
 import hashlib
 import statistics
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from pallets.messages import (
@@ -77,15 +75,6 @@ class _Runtime:
     def now_ms(self) -> int:
         return self.now
 
-    @contextmanager
-    def transactional(self) -> Iterator[None]:
-        self.state.begin()
-        try:
-            yield
-        except BaseException:
-            self.state.rollback()
-            raise
-        self.state.commit()
 
 
 def _system(event: Any) -> Message:

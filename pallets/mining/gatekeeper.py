@@ -102,7 +102,7 @@ class _Block:
 
 
 class Gatekeeper:
-    """The Gatekeeper of one runtime `rt` (needs `rt.state`, `rt.config`, `rt.now_ms()`,
+    """The Gatekeeper of one runtime `rt` (uses `rt.state`, `rt.config`, `rt.now_ms()`,
     `rt["PhalaMq"].outbound_messages()` and `rt["PhalaMining"].on_gk_message_received`)."""
 
     NAME = "PhalaMining"  # storage prefix: the items live under the mining pallet
@@ -161,15 +161,15 @@ class Gatekeeper:
     def apply_pending_report(self) -> WorkingInfoUpdateEvent | None:
         """Deliver the pending report (if any) to the mining pallet and return it.
 
-        Handler errors are swallowed with their writes rolled back, as the message queue
-        does for every handler; the report is consumed either way."""
+        A DispatchError of the handler is swallowed and its writes so far stay, as the
+        message queue does for every subscriber (the reference's handlers are not
+        transactional); the report is consumed either way."""
         report = self.GkPendingReport.take()
         if report is None:
             return None
         try:
-            with self.rt.transactional():
-                # the decoded event: sender Gatekeeper by construction, no re-encoding
-                self.rt["PhalaMining"].on_gk_message_received(report)
+            # the decoded event: sender Gatekeeper by construction, no re-encoding
+            self.rt["PhalaMining"].on_gk_message_received(report)
         except DispatchError:
             pass
         return report
