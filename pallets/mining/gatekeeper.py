@@ -12,13 +12,17 @@ Entry points (wired by the mining pallet):
 
 Storage (prefix "PhalaMining", SCALE): `GkWorkers` (Identity map pubkey → `GkWorker`, so
 key order = public-key order, the order of every loop), `GkParams`, `GkPendingReport`,
-`GkSumShare` (last frozen sum_share and its block), `GkIgnoredHeartbeats` and `GkDigest`.
+`GkSumShare`, `GkIgnoredHeartbeats` and `GkDigest`. sum_share is computed only in blocks
+that need it (any message other than a challenge: heartbeats, sessions, parameters);
+`GkSumShare` holds the last such value with its block, `sum_share_at(block)` computes it
+for any block without writing.
 
 Performance: records are written only when something other than the uniform per-block
 step happens (gk_state); V is advanced lazily in memory, exactly as the per-block
 iteration. The in-memory copy is trusted only while `GkDigest` — a hash chained over every
 record write — equals the digest it was loaded or last written with; otherwise (another
 process, a rolled-back or re-executed block, a snapshot) it is reloaded from storage.
+Anything else that writes GkWorkers or GkParams (a raw storage edit) must kill GkDigest.
 """
 
 from __future__ import annotations
