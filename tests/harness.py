@@ -141,8 +141,9 @@ class Chain:
         """Finalize the open block (on_finalize hooks) and start the next one at
         now + advance_ms (default: one expected block time)."""
         if self.open:
-            self._past_events[self.number] = self.rt.pallets["System"].Events.raw()
             header = self.executive.finalize_block()
+            # after finalize: on_finalize events (phase Finalization) belong to this block
+            self._past_events[self.number] = self.rt.pallets["System"].Events.raw()
             self.parent_hash = header.hash()
         self.now_ms += self.block_ms if advance_ms is None else advance_ms
         self.executive.initialize_block(self.number + 1, self.parent_hash, self.now_ms)
