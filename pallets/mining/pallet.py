@@ -16,6 +16,7 @@ from pallets.messages import (
     origin_pallet,
 )
 from pallets.mining.formulas import TokenomicParams
+from pallets.mining.gatekeeper import Gatekeeper
 from pallets.mining.handlers import MiningHandlers, heartbeat_challenge
 from pallets.mining.types import MinerState
 from runtime.codec import ACCOUNT, U64, U128, Variant
@@ -27,7 +28,23 @@ U256_MAX = (1 << 256) - 1
 
 class PhalaMining(MiningHandlers):
     """Miners bound to registered workers: stake bounds, sessions, cool-down and reclaim,
-    heartbeat challenges, Gatekeeper settlements and tokenomic parameters."""
+    heartbeat challenges, Gatekeeper settlements and tokenomic parameters.
+
+    The in-runtime Gatekeeper (spec README decision 4) reads each block's complete
+    outbound stream after every on_finalize and its report is applied at the start of
+    the next block (mining.md §11).
+    """
+
+    def __init__(self, rt: Any, index: int) -> None:
+        super().__init__(rt, index)
+        self.gatekeeper = Gatekeeper(rt)
+
+    # -- Gatekeeper hooks ---------------------------------------------------------------------
+    def on_initialize(self, n: int) -> None:
+        self.gatekeeper.apply_pending_report()
+
+    def on_post_finalize(self, n: int) -> None:
+        self.gatekeeper.process_block(n)
 
     # -- calls (§4) -------------------------------------------------------------------------
     @call(0, ("period", U64))

@@ -1,17 +1,14 @@
 """The Gatekeeper wired into a real chain (tests/harness.py): PhalaMining's hooks call it
-the way the lead's integration will — `apply_pending_report()` in `on_initialize(n)` and
+through the real wiring — `apply_pending_report()` in `on_initialize(n)` and
 `process_block(n)` in `on_post_finalize(n)` — over the real message queue, registry and
 mining pallet. Heartbeats are pushed as `Worker(pubkey)` messages (what
 `sync_offchain_message` dispatches once the signature is checked)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from pallets.messages import MINING_REPORT_TOPIC, WORKING_REPORT_EVENT, origin_worker
 from pallets.mining.formulas import default_params
 from pallets.mining.gatekeeper import Gatekeeper
-from pallets.mining.pallet import PhalaMining
 from pallets.mining.types import SUBSIDY_POOL_ACCOUNT, MinerState
 from runtime.codec import Variant
 from tests.harness import ALICE, Chain, default_pallets
@@ -21,23 +18,8 @@ WORKER = bytes([0x21]) * 32
 MINER = bytes([0x31]) * 32
 
 
-class WiredMining(PhalaMining):
-    def __init__(self, rt: Any, index: int) -> None:
-        super().__init__(rt, index)
-        self.gatekeeper = Gatekeeper(rt)
-
-    def on_initialize(self, n: int) -> None:
-        super().on_initialize(n)
-        self.gatekeeper.apply_pending_report()
-
-    def on_post_finalize(self, n: int) -> None:
-        super().on_post_finalize(n)
-        self.gatekeeper.process_block(n)
-
-
 def chain() -> Chain:
-    pallets = [(i, WiredMining if i == 6 else cls) for i, cls in default_pallets()]
-    c = Chain(pallets)
+    c = Chain(default_pallets())
     c.genesis(
         balances=[(ALICE, 1_000 * PHA), (SUBSIDY_POOL_ACCOUNT, 1_000_000 * PHA)],
         sudo=ALICE,
