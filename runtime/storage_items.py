@@ -23,7 +23,7 @@ from typing import Any, Protocol
 
 from runtime.codec import Codec
 from runtime.hashing import HASHERS, storage_prefix
-from runtime.scale import encode_compact, decode_compact
+from runtime.scale import decode_compact, encode_compact
 
 _UNSET: Any = object()
 
