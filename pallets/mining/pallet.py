@@ -22,6 +22,7 @@ from pallets.mining.types import MinerState
 from runtime.codec import ACCOUNT, U64, U128, Variant
 from runtime.dispatch import Origin, ensure_root, ensure_signed
 from runtime.pallet import call
+from runtime.storage_items import StorageItem
 
 U256_MAX = (1 << 256) - 1
 
@@ -38,6 +39,14 @@ class PhalaMining(MiningHandlers):
     def __init__(self, rt: Any, index: int) -> None:
         super().__init__(rt, index)
         self.gatekeeper = Gatekeeper(rt)
+
+    @classmethod
+    def storage_items(cls) -> dict[str, Any]:
+        """The pallet's items plus the Gatekeeper's, which live under this prefix too
+        (so `phala-emu query PhalaMining GkWorkers` and replay diagnostics see them)."""
+        items = super().storage_items()
+        items.update({n: v for n, v in vars(Gatekeeper).items() if isinstance(v, StorageItem)})
+        return items
 
     # -- Gatekeeper hooks ---------------------------------------------------------------------
     def on_initialize(self, n: int) -> None:
