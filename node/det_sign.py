@@ -120,26 +120,37 @@ class Strobe:
         self.st = bytearray(keccak_f(bytes(self.st)))
         self.pos = self.pos_begin = 0
 
+    # Byte-wise STROBE operations, done a run at a time up to the rate boundary.
     def _absorb(self, data: bytes) -> None:
-        for byte in data:
-            self.st[self.pos] ^= byte
-            self.pos += 1
+        i = 0
+        while i < len(data):
+            take = min(_R - self.pos, len(data) - i)
+            p = self.pos
+            x = int.from_bytes(self.st[p:p + take], "little") ^ \
+                int.from_bytes(data[i:i + take], "little")
+            self.st[p:p + take] = x.to_bytes(take, "little")
+            self.pos += take
+            i += take
             if self.pos == _R:
                 self._run_f()
 
     def _overwrite(self, data: bytes) -> None:
-        for byte in data:
-            self.st[self.pos] = byte
-            self.pos += 1
+        i = 0
+        while i < len(data):
+            take = min(_R - self.pos, len(data) - i)
+            self.st[self.pos:self.pos + take] = data[i:i + take]
+            self.pos += take
+            i += take
             if self.pos == _R:
                 self._run_f()
 
     def _squeeze(self, n: int) -> bytes:
         out = bytearray()
-        for _ in range(n):
-            out.append(self.st[self.pos])
-            self.st[self.pos] = 0
-            self.pos += 1
+        while len(out) < n:
+            take = min(_R - self.pos, n - len(out))
+            out += self.st[self.pos:self.pos + take]
+            self.st[self.pos:self.pos + take] = bytes(take)
+            self.pos += take
             if self.pos == _R:
                 self._run_f()
         return bytes(out)

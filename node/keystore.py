@@ -87,6 +87,9 @@ class Keystore:
     def __init__(self, chain: Any) -> None:
         self.chain = chain
         self._signers: dict[bytes, DeterministicKeypair | None] = {}
+        self._all_cache: tuple[Any, dict[bytes, dict[str, Any]]] | None = None
+        self._genesis_scores = {w.pubkey: int(min(w.initial_score, MAX_SCORE))
+                                for w in chain.genesis.workers if w.initial_score}
 
     def worker_keys(self) -> dict[bytes, str]:
         """Keystore records: public key → secret URI (the workers the node simulates)."""
@@ -125,10 +128,22 @@ class Keystore:
     def settings(self, pubkey: bytes) -> dict[str, Any]:
         """`{"score", "offline"}`: stored values, else the genesis score or the default."""
         raw = self.chain.backend.get(WORKER_SETTINGS + pubkey)
+        return self._settings_of(pubkey, raw)
+
+    def all_settings(self, pubkeys: list[bytes]) -> dict[bytes, dict[str, Any]]:
+        """`settings` of each key, reading only the stored records (one prefix scan)."""
+        stored = {k[1:]: v for k, v in self.chain.backend.iter_prefix(WORKER_SETTINGS)}
+        key = (tuple(pubkeys), tuple(sorted(stored.items())))
+        if self._all_cache is None or self._all_cache[0] != key:  # unchanged: reuse
+            self._all_cache = (key, {pk: self._settings_of(pk, stored.get(pk))
+                                     for pk in pubkeys})
+        return dict(self._all_cache[1])
+
+    def _settings_of(self, pubkey: bytes, raw: bytes | None) -> dict[str, Any]:
         stored = {} if raw is None else json.loads(raw)
         score = stored.get("score")
         if score is None:
-            score = self._genesis_score(pubkey)
+            score = self._genesis_scores.get(pubkey, DEFAULT_SCORE)
         return {"score": score, "offline": bool(stored.get("offline", False))}
 
     def update_settings(self, pubkey: bytes, **changes: Any) -> dict[str, Any]:
@@ -142,9 +157,3 @@ class Keystore:
         self.chain.backend.write_batch(
             {WORKER_SETTINGS + pubkey: json.dumps(stored, sort_keys=True).encode()}, ())
         return self.settings(pubkey)
-
-    def _genesis_score(self, pubkey: bytes) -> int:
-        for w in self.chain.genesis.workers:
-            if w.pubkey == pubkey and w.initial_score:
-                return int(min(w.initial_score, MAX_SCORE))
-        return DEFAULT_SCORE

@@ -115,7 +115,7 @@ class WorkerSimulator:
         """Rebuild the in-memory state from the records, then catch up to the head."""
         keys = sorted(self.keystore.worker_keys())
         self.workers = {}
-        self._settings = {pk: self.keystore.settings(pk) for pk in keys}
+        self._settings = self.keystore.all_settings(keys)
         for pk in keys:
             raw = self.chain.backend.get(SIM_WORKER + pk)
             self.workers[pk] = SimWorker.from_json(pk, raw) if raw is not None \
@@ -145,7 +145,7 @@ class WorkerSimulator:
                 self.keystore.worker_keys()):
             self.reload()
         else:
-            self._settings = {pk: self.keystore.settings(pk) for pk in self.workers}
+            self._settings = self.keystore.all_settings(list(self.workers))
 
     def counter(self, pubkey: bytes, now_ms: int) -> int:
         return iteration_counter(self._settings[pubkey]["score"],
