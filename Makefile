@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/python -m node.lifecycle
+	$(BIN)/python -m node.staking_lifecycle
 
 test: $(STAMP)
 	$(BIN)/pytest -q
