@@ -133,10 +133,9 @@ def _collect_income(chain: Any, hist: History) -> None:
 
 def render(chain: Any, out_dir: str | os.PathLike[str], samples: int = 200) -> dict[str, Any]:
     """Write the charts and summary.txt into `out_dir` (created); their paths and totals."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    # The object API, not pyplot: no global figure registry, no GUI backend, nothing
+    # left for interpreter exit (pyplot's exit-time cleanup wrote to closed streams).
+    from matplotlib.figure import Figure
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -144,7 +143,8 @@ def render(chain: Any, out_dir: str | os.PathLike[str], samples: int = 200) -> d
     files = []
 
     def chart(name: str, title: str, ylabel: str, draw: Any) -> None:
-        fig, ax = plt.subplots(figsize=(10, 5.5), dpi=100)
+        fig = Figure(figsize=(10, 5.5), dpi=100)
+        ax = fig.subplots()
         empty = draw(ax)
         if empty:
             ax.text(0.5, 0.5, "no data yet", ha="center", va="center", transform=ax.transAxes)
@@ -156,7 +156,6 @@ def render(chain: Any, out_dir: str | os.PathLike[str], samples: int = 200) -> d
             ax.legend(fontsize=8, loc="best")
         fig.tight_layout()
         fig.savefig(out / name)
-        plt.close(fig)
         files.append(str(out / name))
 
     def draw_v(ax: Any) -> bool:
