@@ -12,13 +12,15 @@ ordinary sr25519 signature: `runtime.crypto.sr25519_verify` (the Rust verifier) 
 
 Speed: Keccak-f runs in pycryptodome's C implementation when a start-up self-test
 proves its state layout (a few µs per permutation); otherwise in Python (~0.3 ms).
-Curve operations use libsodium's base-point multiplication (PyNaCl) and Python integers
-for the Ristretto encoding.
+`R = r·B` uses the system libsodium's Ristretto base-point multiplication when it is
+there and agrees with the portable path on probes; otherwise PyNaCl's Ed25519 base-point
+multiplication and Python integers for the Ristretto encoding.
 """
 
 from __future__ import annotations
 
 import ctypes
+import ctypes.util
 import glob
 import os
 from collections.abc import Callable
@@ -281,10 +283,39 @@ def ristretto_encode(x: int, y: int) -> bytes:
     return s.to_bytes(32, "little")
 
 
-def base_mul(scalar: int) -> bytes:
-    """Ristretto encoding of `scalar`·B (0 < scalar < L)."""
+def base_mul_python(scalar: int) -> bytes:
+    """Ristretto encoding of `scalar`·B (0 < scalar < L): libsodium's Ed25519 base-point
+    multiplication, then two modular square roots in Python (~0.2 ms each)."""
     return ristretto_encode(*_edwards_decompress(
         crypto_scalarmult_ed25519_base_noclamp(scalar.to_bytes(32, "little"))))
+
+
+def _c_ristretto_base() -> Callable[[int], bytes] | None:
+    """The system libsodium's `crypto_scalarmult_ristretto255_base` (>= 1.0.18; PyNaCl's
+    bundled copy does not export it): the whole `base_mul` in C, about ten times faster.
+    None unless the library is there and agrees with `base_mul_python` on probes."""
+    try:
+        lib = ctypes.CDLL(ctypes.util.find_library("sodium") or "libsodium.so.23")
+        fn = lib.crypto_scalarmult_ristretto255_base
+        if lib.sodium_init() < 0:
+            return None
+    except (OSError, AttributeError):
+        return None
+
+    def mul(scalar: int) -> bytes:
+        # the scalar is < L < 2^253, so libsodium's clearing of bit 255 changes nothing
+        out = ctypes.create_string_buffer(32)
+        if fn(out, scalar.to_bytes(32, "little")) != 0:
+            raise ValueError("scalar·B is the identity")
+        return out.raw
+
+    for probe in (1, 2, 0x1234567890ABCDEF, _L - 1, (_L * 7) // 11):
+        if mul(probe) != base_mul_python(probe):
+            return None
+    return mul
+
+
+base_mul: Callable[[int], bytes] = _c_ristretto_base() or base_mul_python
 
 
 # -- schnorrkel signing ------------------------------------------------------------------
