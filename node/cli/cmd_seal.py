@@ -48,5 +48,5 @@ def run(args: argparse.Namespace, out: Output) -> int:
     step = advance_ms(args.advance)
     with open_chain(args) as chain, progress_bar(args.count, "sealing") as update:
         blocks = chain.seal(args.count, step, warn=warn, progress=update)
-    out.result(blocks, print_blocks)
+    out.result([b.json() for b in blocks], print_blocks)
     return 0
