@@ -63,6 +63,9 @@ class Chain:
         # at the end of each authored block; `after_finalize(builder, header)` returns
         # node records to write in the block's batch.
         self.author_hooks: list[Any] = []
+        # Bumped by every node.keystore write (keys, worker settings), so keystore
+        # reads can be cached between writes.
+        self.keystore_version = 0
         g = self.store.hash_of(0)
         if g is None:
             raise StoreError("the chain has no genesis block record")

@@ -88,18 +88,30 @@ class Keystore:
         self.chain = chain
         self._signers: dict[bytes, DeterministicKeypair | None] = {}
         self._all_cache: tuple[Any, dict[bytes, dict[str, Any]]] | None = None
+        self._keys_cache: tuple[int, dict[bytes, str]] | None = None
         self._genesis_scores = {w.pubkey: int(min(w.initial_score, MAX_SCORE))
                                 for w in chain.genesis.workers if w.initial_score}
 
     def worker_keys(self) -> dict[bytes, str]:
-        """Keystore records: public key → secret URI (the workers the node simulates)."""
-        return dict(self.chain.store.keystore())
+        """Keystore records: public key → secret URI (the workers the node simulates).
+
+        Read once per `chain.keystore_version` (the simulator asks every block): every
+        write of these records or of the settings goes through a Keystore of the same
+        open chain, which bumps it (`_wrote`)."""
+        version = self.chain.keystore_version
+        if self._keys_cache is None or self._keys_cache[0] != version:
+            self._keys_cache = (version, dict(self.chain.store.keystore()))
+        return dict(self._keys_cache[1])
+
+    def _wrote(self) -> None:
+        self.chain.keystore_version += 1
 
     def add(self, suri: str) -> bytes:
         """Store `suri` in the keystore; its public key. Raises InvalidSecretUri."""
         pubkey = Keypair.from_uri(suri).public_key
         k, v = self.chain.store.keystore_record(pubkey, suri)
         self.chain.backend.write_batch({k: v}, ())
+        self._wrote()
         self._signers.pop(pubkey, None)
         return pubkey
 
@@ -131,10 +143,11 @@ class Keystore:
         return self._settings_of(pubkey, raw)
 
     def all_settings(self, pubkeys: list[bytes]) -> dict[bytes, dict[str, Any]]:
-        """`settings` of each key, reading only the stored records (one prefix scan)."""
-        stored = {k[1:]: v for k, v in self.chain.backend.iter_prefix(WORKER_SETTINGS)}
-        key = (tuple(pubkeys), tuple(sorted(stored.items())))
-        if self._all_cache is None or self._all_cache[0] != key:  # unchanged: reuse
+        """`settings` of each key, reading only the stored records (one prefix scan, and
+        none while `chain.keystore_version` and the keys are unchanged)."""
+        key = (self.chain.keystore_version, tuple(pubkeys))
+        if self._all_cache is None or self._all_cache[0] != key:
+            stored = {k[1:]: v for k, v in self.chain.backend.iter_prefix(WORKER_SETTINGS)}
             self._all_cache = (key, {pk: self._settings_of(pk, stored.get(pk))
                                      for pk in pubkeys})
         return dict(self._all_cache[1])
@@ -156,4 +169,5 @@ class Keystore:
         stored.update({k: v for k, v in changes.items() if v is not None})
         self.chain.backend.write_batch(
             {WORKER_SETTINGS + pubkey: json.dumps(stored, sort_keys=True).encode()}, ())
+        self._wrote()
         return self.settings(pubkey)
