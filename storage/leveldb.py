@@ -28,7 +28,12 @@ class LevelDBBackend:
         locked or unreadable.
         """
         try:
-            self._db = plyvel.DB(str(path), create_if_missing=create)
+            # No Snappy: most of what is written is trie nodes, i.e. 32-byte hashes, which
+            # do not compress, while compressing every block again at each compaction
+            # was most of the background compaction CPU (the fast-forward bench: 13.6 s
+            # -> 5.8 s over 25,000 blocks). Compressed blocks of older databases stay
+            # readable (LevelDB flags compression per block).
+            self._db = plyvel.DB(str(path), create_if_missing=create, compression=None)
         except (plyvel.Error, OSError) as exc:
             raise BackendError(f"cannot open LevelDB at {path}: {exc}") from exc
         self._sync = sync
