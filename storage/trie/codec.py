@@ -92,17 +92,22 @@ def encode_leaf(partial: str, value: bytes, vhash: bytes | None = None) -> bytes
             + encode_compact(len(value)) + value)
 
 
+# compact(len) of a child reference: one byte, as every reference is <= 32 bytes
+_REF_LENGTH = [bytes((n << 2,)) for n in range(HASH_LEN + 1)]
+
+
 def encode_branch(partial: str, value: bytes | None, refs: list[bytes | None],
                   vhash: bytes | None = None) -> bytes:
     """Branch node; refs[i] is child i's reference (inline encoding or 32-byte hash)."""
     bitmap = 0
     parts = []
-    for i, ref in enumerate(refs):
+    bit = 1
+    for ref in refs:
         if ref is not None:
-            bitmap |= 1 << i
-            # compact(len) is one byte for len < 64, which every reference is
-            parts.append(bytes((len(ref) << 2,)))
+            bitmap |= bit
+            parts.append(_REF_LENGTH[len(ref)])
             parts.append(ref)
+        bit <<= 1
     if vhash is not None:
         head = encode_header(BRANCH_HASHED_VALUE, len(partial)) + encode_partial(partial)
         head += bitmap.to_bytes(2, "little") + vhash

@@ -87,12 +87,8 @@ class Node:
         if self.children is None:
             enc = encode_leaf(self.partial, value if value is not None else b"", vhash)
         else:
-            refs: list[bytes | None] = []
-            for child in self.children:
-                if child is None or isinstance(child, bytes):
-                    refs.append(child)
-                else:
-                    refs.append(child.reference(layout))
+            refs = [child if child is None or child.__class__ is bytes
+                    else child.reference(layout) for child in self.children]
             enc = encode_branch(self.partial, value, refs, vhash)
         self.enc = enc
         return enc

@@ -39,6 +39,8 @@ class TrieUpdate:
         self.base_root = root_hash
         self._root: Node | bytes | None = None if root_hash == EMPTY_ROOT else root_hash
         self._root_hash: bytes | None = root_hash
+        # (children list, index, node) of each new node, from node_writes()
+        self._new_slots: list[tuple[list, int, Node]] | None = None
 
     # -- changes ------------------------------------------------------------------
     def _writable(self, slot: Node | bytes) -> Node:
@@ -46,7 +48,7 @@ class TrieUpdate:
 
     def set(self, key: bytes, value: bytes) -> None:
         """Insert or replace key's value (empty values are values, not deletions)."""
-        self._root_hash = None
+        self._root_hash = self._new_slots = None
         path = key.hex()
         if self._root is None:
             self._root = Node(path, value, None)
@@ -115,7 +117,7 @@ class TrieUpdate:
             trail.append((node, nib))
             node = store.resolve(child)
             pos += 1
-        self._root_hash = None
+        self._root_hash = self._new_slots = None
         target = node.writable()
         target.clear_value()
         replacement = self._normalize(target) if target.children is not None else None
@@ -161,22 +163,29 @@ class TrieUpdate:
         writes: dict[bytes, bytes] = {}
         prefix = self._store.prefix
         root = self._root
+        self._new_slots = []
         if root is None:
             writes[prefix + EMPTY_ROOT] = b"\x00"
             return writes
         if isinstance(root, bytes):
             return writes
         writes[prefix + root_hash] = root.encode(self.layout)
+        # Every dirty child with its parent's slot, so mark_persisted needs no second walk.
+        new_slots = self._new_slots
         stack = [root]
         while stack:
             node = stack.pop()
             if node.vhash is not None and node.value is not None:
                 writes[prefix + node.vhash] = node.value
-            for child in node.children or ():
-                if isinstance(child, Node) and child.dirty:
+            children = node.children
+            if children is None:
+                continue
+            for i, child in enumerate(children):
+                if child is not None and child.__class__ is not bytes and child.dirty:
                     ref = child.reference(self.layout)
                     if len(ref) == HASH_LEN and len(child.enc or b"") >= HASH_LEN:
                         writes[prefix + ref] = child.enc  # type: ignore[assignment]
+                    new_slots.append((children, i, child))
                     stack.append(child)
         return writes
 
@@ -186,24 +195,18 @@ class TrieUpdate:
         root_hash = self.root()
         root = self._root
         if isinstance(root, Node):
-            self._freeze(root)
-            self._store.remember(root_hash, root)
+            if self._new_slots is None:
+                self.node_writes()
+            store = self._store
+            root.dirty = False
+            for children, i, child in self._new_slots:  # type: ignore[union-attr]
+                child.dirty = False
+                ref = child.ref
+                if ref is not None and len(ref) == HASH_LEN:
+                    children[i] = ref
+                    store.remember(ref, child)
+            store.remember(root_hash, root)
+        self._new_slots = None
         self._root = None if root_hash == EMPTY_ROOT else root_hash
         self.base_root = root_hash
         return root_hash
-
-    def _freeze(self, root: Node) -> None:
-        stack = [root]
-        while stack:
-            node = stack.pop()
-            node.dirty = False
-            children = node.children
-            if children is None:
-                continue
-            for i, child in enumerate(children):
-                if isinstance(child, Node) and child.dirty:
-                    stack.append(child)
-                    ref = child.ref
-                    if ref is not None and len(ref) == HASH_LEN:
-                        children[i] = ref
-                        self._store.remember(ref, child)
