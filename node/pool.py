@@ -22,10 +22,10 @@ def sign_call(chain: Any, keypair: Keypair, call: Any, *, nonce: int | None = No
     """
     if nonce is None:
         nonce = chain.next_nonce(keypair.public_key)
-    head = chain.head()
     if era_period is None:
         era, checkpoint = Era.immortal(), chain.genesis_hash
     else:
+        head = chain.head()  # only a mortal era needs it (a block read and decode)
         era = Era.mortal(era_period, head.number)
         birth = era.birth(head.number)
         found = chain.store.hash_of(birth)
