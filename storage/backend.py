@@ -32,14 +32,19 @@ class Backend(Protocol):
 class MemoryBackend:
     """A dict with sorted prefix iteration; nothing survives the process.
 
-    The sorted key index is maintained incrementally for small batches and
-    rebuilt lazily after a large one (bulk genesis loads), so both block-sized
-    commits and million-key imports stay cheap.
+    The sorted key index is brought up to date only when a prefix is iterated: writes
+    just note the keys they add and remove. Why: a chain's state only grows (trie nodes
+    are never pruned), and inserting each new key into a sorted list of millions on
+    every block made replaying a long chain in memory quadratic, although nothing
+    iterates most of those blocks. Few pending keys are inserted by bisection, many
+    (bulk genesis loads) by one sort.
     """
 
     def __init__(self) -> None:
         self._data: dict[bytes, bytes] = {}
-        self._sorted: list[bytes] | None = []
+        self._sorted: list[bytes] = []
+        self._added: set[bytes] = set()    # in _data, not yet in _sorted
+        self._removed: set[bytes] = set()  # in _sorted, no longer in _data
 
     def get(self, key: bytes) -> bytes | None:
         return self._data.get(key)
@@ -57,21 +62,20 @@ class MemoryBackend:
 
     def write_batch(self, puts: Mapping[bytes, bytes], deletes: Iterable[bytes] = ()) -> None:
         data = self._data
-        removed = [k for k in deletes if k in data and k not in puts]
-        added = [k for k in puts if k not in data]
-        for k in removed:
-            del data[k]
+        for k in deletes:
+            if k in data and k not in puts:
+                del data[k]
+                if k in self._added:
+                    self._added.discard(k)
+                else:
+                    self._removed.add(k)
+        for k in puts:
+            if k not in data:
+                if k in self._removed:
+                    self._removed.discard(k)  # still in the index
+                else:
+                    self._added.add(k)
         data.update(puts)
-        keys = self._sorted
-        if keys is None:
-            return
-        if len(removed) + len(added) > 64 and len(removed) + len(added) > len(keys) // 64:
-            self._sorted = None  # cheaper to re-sort once on the next iteration
-            return
-        for k in removed:
-            del keys[bisect.bisect_left(keys, k)]
-        for k in added:
-            bisect.insort(keys, k)
 
     def close(self) -> None:
         pass
@@ -80,6 +84,17 @@ class MemoryBackend:
         return len(self._data)
 
     def _sorted_keys(self) -> list[bytes]:
-        if self._sorted is None:
-            self._sorted = sorted(self._data)
-        return self._sorted
+        keys, added, removed = self._sorted, self._added, self._removed
+        if not added and not removed:
+            return keys
+        if removed:
+            keys = [k for k in keys if k not in removed]
+        if len(added) > 64 and len(added) > len(keys) // 64:
+            keys.extend(added)
+            keys.sort()
+        else:
+            for k in added:
+                bisect.insort(keys, k)
+        self._sorted = keys
+        self._added, self._removed = set(), set()
+        return keys
