@@ -191,3 +191,44 @@ def test_big_code_value_not_rehashed(monkeypatch: pytest.MonkeyPatch) -> None:
     state.commit_block()
     assert max(hashed) > 1_800_000  # the rewritten value is hashed, once per block
     assert state.view_at(state.committed_root).get(b":code") == code + b"\x00"
+
+
+def test_memory_backend_index_follows_interleaved_writes() -> None:
+    """The lazily merged sorted index: re-added, deleted and bulk keys iterate in order."""
+    import random
+
+    rnd = random.Random(5)
+    backend, model = MemoryBackend(), {}
+    for step in range(300):
+        puts = {bytes([rnd.randrange(4)]) + rnd.randbytes(2): bytes([step % 256])
+                for _ in range(rnd.choice((0, 1, 3, 200)))}
+        deletes = rnd.sample(sorted(model), min(len(model), rnd.randrange(4)))
+        backend.write_batch(puts, deletes)
+        for k in deletes:
+            model.pop(k, None)
+        model.update(puts)
+        if step % 3 == 0:
+            prefix = bytes([rnd.randrange(4)])
+            assert list(backend.iter_prefix(prefix)) == sorted(
+                (k, v) for k, v in model.items() if k.startswith(prefix))
+    assert list(backend.iter_prefix(b"")) == sorted(model.items())
+
+
+def test_flat_reads_follow_commits() -> None:
+    """The committed-state read cache: values, absences and empty prefixes all change
+    with the blocks that write them."""
+    backend = CountingBackend(MemoryBackend())
+    state = ChainState(backend)
+    state.build_genesis([(b"a1", b"1")])
+    flat = state.overlay.base
+    assert flat.get(b"a1") == b"1" and flat.get(b"b1") is None
+    assert list(flat.iter_prefix(b"b")) == []
+    gets, iters = backend.gets, backend.iters
+    assert flat.get(b"b1") is None and list(flat.iter_prefix(b"b")) == []
+    assert (backend.gets, backend.iters) == (gets, iters)  # answered from memory
+    state.overlay.set(b"b1", b"2")
+    state.overlay.delete(b"a1")
+    state.commit_block()
+    assert flat.get(b"b1") == b"2" and flat.get(b"a1") is None
+    assert list(flat.iter_prefix(b"b")) == [(b"b1", b"2")]
+    assert list(state.overlay.iter_prefix(b"")) == [(b"b1", b"2")]
