@@ -9,11 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 from runtime.era import Era
-from runtime.extrinsic import sign_extrinsic
-from runtime.keys import Keypair
+from runtime.extrinsic import Signer, sign_extrinsic
 
 
-def sign_call(chain: Any, keypair: Keypair, call: Any, *, nonce: int | None = None,
+def sign_call(chain: Any, keypair: Signer, call: Any, *, nonce: int | None = None,
               tip: int = 0, era_period: int | None = None) -> bytes:
     """The encoded v4 extrinsic of `call` signed by `keypair` for `chain`.
 

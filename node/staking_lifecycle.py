@@ -71,7 +71,7 @@ class Lifecycle:
     def tx(self, signer: str, pallet: str, call: str, *args: Any) -> dict[str, Any]:
         """`phala-emu tx --signer SIGNER PALLET CALL ARGS…`, sealed; must succeed."""
         built = build_call(self.chain.rt, pallet, call, [str(a) for a in args], self.chain.ctx)
-        encoded = sign_call(self.chain, DeterministicKeypair.from_uri(signer),  # type: ignore
+        encoded = sign_call(self.chain, DeterministicKeypair.from_uri(signer),
                             built)
         outcome = self.chain.submit(encoded, seal=True)
         self._count(outcome["events"])

@@ -11,6 +11,7 @@ Call bytes are opaque here: everything after the extra; the runtime decodes them
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 from runtime import keys
 from runtime.era import Era
@@ -182,7 +183,19 @@ def message_to_sign(payload: bytes) -> bytes:
     return blake2_256(payload) if len(payload) > MAX_UNHASHED_PAYLOAD else payload
 
 
-def sign_extrinsic(keypair: keys.Keypair, call: bytes, *, nonce: int, era: Era, tip: int,
+class Signer(Protocol):
+    """What signing needs of a key pair (keys.Keypair, or the node's deterministic one)."""
+
+    @property
+    def public_key(self) -> bytes: ...
+
+    @property
+    def crypto(self) -> str: ...
+
+    def sign(self, message: bytes) -> bytes: ...
+
+
+def sign_extrinsic(keypair: Signer, call: bytes, *, nonce: int, era: Era, tip: int,
                    spec_version: int, tx_version: int, genesis_hash: bytes,
                    checkpoint_hash: bytes) -> Extrinsic:
     """A signed v4 extrinsic with `keypair` as the signer (MultiAddress::Id)."""

@@ -20,10 +20,11 @@ import argparse
 
 from node.args import ArgumentError, build_call, wrap_sudo
 from node.cli.output import CliError, Output
+from node.keystore import DeterministicKeypair
 from node.pool import sign_call
 from node.render import print_outcome
 from node.session import open_chain, warn
-from runtime.keys import InvalidSecretUri, Keypair
+from runtime.keys import InvalidSecretUri
 
 NAME = "tx"
 HELP = "sign and submit a call (instant seal unless --no-seal)"
@@ -44,10 +45,10 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("call_args", nargs="*", metavar="ARG")
 
 
-
 def run(args: argparse.Namespace, out: Output) -> int:
     try:
-        keypair = Keypair.from_uri(args.signer)
+        # deterministic sr25519 (as the simulator): the same commands give the same chain
+        keypair = DeterministicKeypair.from_uri(args.signer)
     except InvalidSecretUri as exc:
         raise CliError("InvalidSecretUri", f"--signer: {exc}") from None
     if args.nonce is not None and not 0 <= args.nonce < 1 << 32:
