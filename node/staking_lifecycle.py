@@ -34,6 +34,7 @@ from node.chain import Chain
 from node.cli.cmd_worker import list_workers, set_offline
 from node.keystore import DeterministicKeypair
 from node.pool import sign_call
+from node.render import decode_events, event_json
 from node.report import render
 from node.worker_sim import attach_simulator
 from pallets.mining.types import SUBSIDY_POOL_ACCOUNT, TREASURY_ACCOUNT
@@ -74,7 +75,9 @@ class Lifecycle:
         encoded = sign_call(self.chain, DeterministicKeypair.from_uri(signer),
                             built)
         outcome = self.chain.submit(encoded, seal=True)
-        self._count(outcome["events"])
+        # the whole block, not just this extrinsic: a Gatekeeper report applied in its
+        # Initialization phase books rewards (RewardReceived) too
+        self._count(self.block_events(outcome["block_number"]))
         if not outcome["success"]:
             raise RuntimeError(f"{pallet}.{call}{args} by {signer} failed: {outcome['error']}")
         return outcome
@@ -90,6 +93,11 @@ class Lifecycle:
         head = self.chain.head().number
         self.say(f"  sealed {count} blocks of {advance_s} s{label} -> #{head}, "
                  f"{self.days():.2f} days ({time.perf_counter() - start:.1f} s)")
+
+    def block_events(self, number: int) -> list[dict[str, Any]]:
+        c = self.chain
+        records = decode_events(c.rt, c.events_at(c.resolve(number)))
+        return [event_json(c.rt, r, c.ctx) for r in records]
 
     def _count(self, events: list[dict[str, Any]]) -> None:
         for ev in events:
