@@ -21,8 +21,6 @@ prepared chain.
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import re
 import shutil
@@ -31,7 +29,6 @@ from typing import Any
 
 import pytest
 
-from node.cli import main
 from node.composition import pallet_list
 from runtime.codec import (
     AccountIdCodec,
@@ -53,6 +50,7 @@ from runtime.codec import (
 )
 from runtime.keys import Keypair, parse_account
 from runtime.ss58 import encode as ss58_encode
+from tests.node.inprocess import cli, ok
 
 REPO = Path(__file__).resolve().parents[2]
 GENESIS = REPO / "genesis.json"
@@ -89,20 +87,6 @@ DISPATCH_ERROR = re.compile(r"^[A-Z][A-Za-z0-9]*(\.[A-Z][A-Za-z0-9]*)?$")
 CTX = JsonContext(lambda b: ss58_encode(b, 30), parse_account)
 
 
-def cli(base: Path, *args: str) -> tuple[int, Any]:
-    """`phala-emu --base-path base --json args...`: (exit code, the JSON document)."""
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(["--base-path", str(base), "--json", *args])
-    lines = out.getvalue().strip().splitlines()
-    assert len(lines) == 1, (args, out.getvalue(), err.getvalue())
-    return code, json.loads(lines[0])
-
-
-def ok(base: Path, *args: str) -> Any:
-    code, doc = cli(base, *args)
-    assert code == 0, (args, doc)
-    return doc
 
 
 # -- sample arguments from codecs -------------------------------------------------------

@@ -19,19 +19,16 @@ copied for each exit scenario.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import io
-import json
 import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from node.cli import main
 from runtime.keys import Keypair
 from runtime.ss58 import encode as ss58_encode
+from tests.node.inprocess import ok
 
 GENESIS = Path(__file__).parent / "data" / "seed_genesis.json"
 
@@ -68,20 +65,6 @@ def miner(n: str, pid: int = 0) -> str:
 # -- the CLI, in-process -----------------------------------------------------------------
 
 
-def cli(base: Path, *args: str) -> tuple[int, Any]:
-    """`phala-emu --base-path base --json args...`: (exit code, the JSON document)."""
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(["--base-path", str(base), "--json", *args])
-    lines = out.getvalue().strip().splitlines()
-    assert len(lines) == 1, (args, out.getvalue(), err.getvalue())
-    return code, json.loads(lines[0])
-
-
-def ok(base: Path, *args: str) -> Any:
-    code, doc = cli(base, *args)
-    assert code == 0, (args, doc)
-    return doc
 
 
 def tx(base: Path, signer: str, call: str, *args: str, sudo: bool = False) -> dict[str, Any]:
