@@ -168,13 +168,15 @@ class Chain:
         return self.call(Origin.root(), pallet, call, **args)
 
     # -- inspection --------------------------------------------------------------------------
+    def event_records(self, block: int | None = None) -> list[dict[str, Any]]:
+        """Event records ({phase, event, topics}) of the open block or a finalized one."""
+        if block is None or (block == self.number and self.open):
+            return list(self.rt.pallets["System"].event_records())
+        return list(decode_event_records(self.rt, self._past_events.get(block)))
+
     def events(self, block: int | None = None) -> list[Event]:
         """Decoded events of the open block (or of an earlier finalized block)."""
-        if block is None or (block == self.number and self.open):
-            records = self.rt.pallets["System"].event_records()
-        else:
-            records = decode_event_records(self.rt, self._past_events.get(block))
-        return [to_event(r["event"]) for r in records]
+        return [to_event(r["event"]) for r in self.event_records(block)]
 
     def free(self, who: bytes) -> int:
         return int(self.rt.pallets["Balances"].free_balance(who))

@@ -135,26 +135,13 @@ def test_new_chain_is_consistent() -> None:
 
 def next_block_finalization_events(chain: Chain, advance_ms: int | None = None) -> list[Event]:
     """`chain.next_block(advance_ms)`, returning the events the closing block recorded in its
-    Finalization phase (on_finalize hooks), which the harness does not keep."""
+    Finalization phase (on_finalize hooks)."""
     from tests.harness import to_event
 
-    executive = chain.executive
-    finalize = executive.finalize_block
-    captured: list[Event] = []
-
-    def finalize_and_capture() -> Any:
-        header = finalize()
-        records = chain.rt.pallets["System"].event_records()
-        captured.extend(to_event(r["event"]) for r in records
-                        if r["phase"].name == "Finalization")
-        return header
-
-    executive.finalize_block = finalize_and_capture  # type: ignore[method-assign]
-    try:
-        chain.next_block(advance_ms)
-    finally:
-        del executive.finalize_block
-    return captured
+    closing = chain.number
+    chain.next_block(advance_ms)
+    return [to_event(r["event"]) for r in chain.event_records(closing)
+            if r["phase"].name == "Finalization"]
 
 
 def test_pool_stakers_key_hashes_the_tuple_as_one_blob() -> None:
