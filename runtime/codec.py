@@ -18,9 +18,11 @@ from __future__ import annotations
 import dataclasses
 import enum
 from collections.abc import Callable, Sequence
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from runtime.scale import ScaleDecodeError, decode_compact, encode_compact
+
+C = TypeVar("C", bound="Codec")
 
 
 class JsonContext:
@@ -33,6 +35,9 @@ class JsonContext:
 
 class Codec:
     type_string = "?"
+    # The Rust type path metadata gives this type (e.g. "sp_core::crypto::AccountId32"),
+    # None for types metadata describes structurally (primitives, Vec, Option, tuples).
+    path: str | None = None
 
     def encode(self, value: Any) -> bytes:
         raise NotImplementedError
@@ -60,6 +65,12 @@ class Codec:
 
     def __repr__(self) -> str:
         return f"<codec {self.type_string}>"
+
+
+def with_path(codec: C, path: str) -> C:
+    """Give `codec` the Rust type path its metadata type carries; returns the codec."""
+    codec.path = path
+    return codec
 
 
 def _need(data: bytes, offset: int, n: int, what: str) -> None:
