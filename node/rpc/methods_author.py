@@ -47,7 +47,7 @@ def unwatch_extrinsic(ctx: Ctx, params: Params) -> Any:
     return unsubscribe(ctx, params, "extrinsic")
 
 
-@method("author_pendingExtrinsics")
+@method("author_pendingExtrinsics", max_params=0)
 async def pending_extrinsics(ctx: Ctx, params: Params) -> Any:
     return await ctx.service.call(
         lambda chain: [hexs(enc) for _, enc in chain.store.pending()], ctx.service.chain)

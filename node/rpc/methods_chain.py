@@ -25,7 +25,7 @@ def header_at(chain: Chain, block_hash: bytes | None) -> Header:
     return chain.store.header(block_hash)
 
 
-@method("rpc_methods")
+@method("rpc_methods", max_params=0)
 def rpc_methods(ctx: Ctx, params: Params) -> Any:
     return {"version": 1, "methods": sorted(all_methods())}
 
@@ -83,7 +83,7 @@ async def get_block(ctx: Ctx, params: Params) -> Any:
     return await ctx.service.call(read, ctx.service.chain)
 
 
-@method("chain_getFinalizedHead", "chain_getFinalisedHead")
+@method("chain_getFinalizedHead", "chain_getFinalisedHead", max_params=0)
 def get_finalized_head(ctx: Ctx, params: Params) -> Any:
     return hexs(ctx.service.head_hash)
 
@@ -106,7 +106,7 @@ def subscribe_finalized_heads(ctx: Ctx, params: Params) -> Any:
     return _subscribe_heads(ctx, "finalizedHead", True)
 
 
-@method("chain_subscribeAllHeads", subscription=True)
+@method("chain_subscribeAllHeads", subscription=True, max_params=0)
 def subscribe_all_heads(ctx: Ctx, params: Params) -> Any:
     return _subscribe_heads(ctx, "allHead", False)
 

@@ -20,53 +20,53 @@ NODE_VERSION = "0.1.0"
 LOCAL_PEER_ID = "12D3KooWPhaLaEmuLat0rN0deN0NetW0rkPeer1dAbCdEfGhiJk"
 
 
-@method("system_name")
+@method("system_name", max_params=0)
 def system_name(ctx: Ctx, params: Params) -> Any:
     return "phala-emu"
 
 
-@method("system_version")
+@method("system_version", max_params=0)
 def system_version(ctx: Ctx, params: Params) -> Any:
     return NODE_VERSION
 
 
-@method("system_chain")
+@method("system_chain", max_params=0)
 def system_chain(ctx: Ctx, params: Params) -> Any:
     return ctx.service.chain.genesis.name
 
 
-@method("system_chainType")
+@method("system_chainType", max_params=0)
 def system_chain_type(ctx: Ctx, params: Params) -> Any:
     return "Development"
 
 
-@method("system_properties")
+@method("system_properties", max_params=0)
 def system_properties(ctx: Ctx, params: Params) -> Any:
     return {"ss58Format": ctx.service.chain.genesis.ss58_format, "tokenDecimals": 12,
             "tokenSymbol": "PHA"}
 
 
-@method("system_health")
+@method("system_health", max_params=0)
 def system_health(ctx: Ctx, params: Params) -> Any:
     return {"peers": 0, "isSyncing": False, "shouldHavePeers": False}
 
 
-@method("system_peers")
+@method("system_peers", max_params=0)
 def system_peers(ctx: Ctx, params: Params) -> Any:
     return []
 
 
-@method("system_localPeerId")
+@method("system_localPeerId", max_params=0)
 def system_local_peer_id(ctx: Ctx, params: Params) -> Any:
     return LOCAL_PEER_ID
 
 
-@method("system_nodeRoles")
+@method("system_nodeRoles", max_params=0)
 def system_node_roles(ctx: Ctx, params: Params) -> Any:
     return ["Authority"]
 
 
-@method("system_syncState")
+@method("system_syncState", max_params=0)
 def system_sync_state(ctx: Ctx, params: Params) -> Any:
     n = ctx.service.head.number
     return {"startingBlock": 0, "currentBlock": n, "highestBlock": n}

@@ -36,17 +36,19 @@ class Method:
     unsafe: bool = False
     subscription: bool = False
     is_async: bool = False
+    max_params: int | None = None  # checked by the transport when set
+
 
 
 METHODS: dict[str, Method] = {}
 
 
-def method(*names: str, unsafe: bool = False,
-           subscription: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+def method(*names: str, unsafe: bool = False, subscription: bool = False,
+           max_params: int | None = None) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     def register(fn: Callable[..., Any]) -> Callable[..., Any]:
         for name in names:
             METHODS[name] = Method(name, fn, unsafe, subscription,
-                                   asyncio.iscoroutinefunction(fn))
+                                   asyncio.iscoroutinefunction(fn), max_params)
         return fn
     return register
 

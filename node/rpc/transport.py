@@ -211,8 +211,8 @@ class RpcServer:
             return None
         m = self.methods.get(req.get("method"))  # type: ignore[arg-type]
         params = req.get("params", [])
-        if m is None or m.is_async or m.subscription or m.unsafe or \
-                not isinstance(params, list) or not _valid_id(req["id"]):
+        if m is None or m.is_async or m.subscription or m.unsafe or m.max_params is not None \
+                or not isinstance(params, list) or not _valid_id(req["id"]):
             return None
         try:
             result = m.fn(Ctx(self.service, conn), Params(params, m.name))
@@ -310,6 +310,9 @@ class RpcServer:
             raw_params = []
         if not isinstance(raw_params, list):
             raise invalid_params(f"{m.name}: params must be an array")
+        if m.max_params is not None and len(raw_params) > m.max_params:
+            raise invalid_params(f"{m.name} takes at most {m.max_params} parameter(s), "
+                                 f"got {len(raw_params)}")
         result = m.fn(Ctx(self.service, conn), Params(raw_params, m.name))
         if isinstance(result, Awaitable):
             result = await result
