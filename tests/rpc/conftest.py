@@ -59,12 +59,10 @@ def post(url: str, doc: Any, raw: bytes | None = None) -> Any:
 
 
 def cli(base_path: Path, *args: str) -> Any:
-    """`phala-emu --json ARGS` on the chain (the server must be stopped); parsed stdout."""
-    out = subprocess.run([sys.executable, "-m", "node", "--base-path", str(base_path),
-                          "--json", *args], capture_output=True, text=True, cwd=REPO,
-                         timeout=120)
-    assert out.returncode == 0, out.stderr
-    return json.loads(out.stdout)
+    """`phala-emu --json ARGS` on the chain, in-process (the server must be stopped)."""
+    from tests.node.inprocess import ok
+
+    return ok(base_path, *args)
 
 
 def start_server(base_path: Path, *flags: str) -> Server:
