@@ -102,12 +102,25 @@ def _apply_result(chain: Chain, tx: bytes) -> bytes:
 
 @method("system_dryRun", "system_dryRunAt")
 async def dry_run(ctx: Ctx, params: Params) -> Any:
+    """The SCALE ApplyExtrinsicResult of the extrinsic on the state after the block."""
     params.ensure_at_most(2)
     tx = params.hex_bytes(0, "extrinsic")
     at = params.opt_hash(1)
-    if at is not None and at != ctx.service.head_hash:
-        raise client_error("dry runs are only served on top of the head block")
-    return hexs(await ctx.service.call(_apply_result, ctx.service.chain, tx))
+    try:
+        from node.at_block import RuntimeApiError
+        from node.at_block import dry_run as dry_run_at
+    except ImportError:
+        raise client_error("runtime APIs are not available") from None
+
+    def run(chain: Chain) -> bytes:
+        from node.rpc.methods_chain import header_at
+
+        try:
+            return dry_run_at(chain, header_at(chain, at), tx)  # type: ignore[no-any-return]
+        except RuntimeApiError as exc:
+            raise client_error(str(exc)) from None
+
+    return hexs(await ctx.service.call(run, ctx.service.chain))
 
 
 def _check_extrinsic(params: Params) -> None:

@@ -95,9 +95,9 @@ def stop_server(server: Server) -> int:
     return proc.returncode
 
 
-def init_chain(base_path: Path) -> None:
+def init_chain(base_path: Path, genesis: Path = DEV_GENESIS) -> None:
     subprocess.run([sys.executable, "-m", "node", "--base-path", str(base_path), "init",
-                    "--genesis", str(DEV_GENESIS)], check=True, capture_output=True, cwd=REPO)
+                    "--genesis", str(genesis)], check=True, capture_output=True, cwd=REPO)
 
 
 @pytest.fixture
