@@ -65,6 +65,7 @@ def state_call(chain: Any, header: Header, method: str, data: bytes) -> bytes:
         rt = pool.pop()
         rt.state = Overlay(chain.view_at(header))
         rt.phase = Variant("Initialization")
+        rt.forget_cached_state()
     except IndexError:
         rt = runtime_at(chain, header)
     try:
