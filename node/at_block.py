@@ -3,6 +3,7 @@
     runtime_at(chain, header)                 a Runtime over a throw-away layer on the
                                               state after `header`
     state_call(chain, header, method, data)   `"<Api>_<method>"` on that state -> output
+    dry_run(chain, header, extrinsic)         `system_dryRun`'s ApplyExtrinsicResult
 
 Whatever a call writes (validate_transaction initialises a block) stays in its own
 Overlay, which is dropped afterwards: the chain's state, head and database are untouched.
@@ -13,15 +14,26 @@ own work only (the server answers thousands per second).
 from __future__ import annotations
 
 import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from node.composition import build_runtime
-from runtime.api_types import BadInput, RuntimeApiError
+from runtime.api_impl import call_of
+from runtime.api_types import (
+    APPLY_EXTRINSIC_RESULT,
+    UNCHECKED_EXTRINSIC,
+    BadInput,
+    RuntimeApiError,
+    validity_error,
+)
 from runtime.codec import Variant
+from runtime.executive import Executive
 from runtime.header import Header
 from runtime.runtime import Runtime
 from runtime.runtime_api import RUNTIME_APIS, ApiMethod
 from runtime.scale import ScaleDecodeError
+from runtime.validity import TransactionValidityError
 from storage.overlay import Overlay
 
 METHODS: dict[str, ApiMethod] = {
@@ -52,14 +64,10 @@ def decode_inputs(method: ApiMethod, data: bytes) -> list[Any]:
     return values
 
 
-def state_call(chain: Any, header: Header, method: str, data: bytes) -> bytes:
-    """Call runtime API `method` ("<Api>_<method>") with SCALE `data` on the state after
-    `header`; the output's SCALE bytes. Raises RuntimeApiError for an unknown method or
-    input that does not decode."""
-    m = METHODS.get(method)
-    if m is None or m.impl is None:
-        raise RuntimeApiError(f"Exported method {method} is not found")
-    args = decode_inputs(m, data)
+@contextmanager
+def _borrowed(chain: Any, header: Header) -> Iterator[Runtime]:
+    """An idle runtime of `chain` (or a new one) over a fresh layer on the state after
+    `header`; the layer is dropped and the runtime made idle again afterwards."""
     pool = _idle.setdefault(chain, [])
     try:
         rt = pool.pop()
@@ -69,13 +77,48 @@ def state_call(chain: Any, header: Header, method: str, data: bytes) -> bytes:
     except IndexError:
         rt = runtime_at(chain, header)
     try:
-        value = m.impl(rt, *args)
-    except BadInput as exc:
-        raise RuntimeApiError(f"Bad input data provided to {m.name}: {exc}") from None
+        yield rt
     finally:
         rt.state = Overlay()  # drop the call's layer (and the view) now
         pool.append(rt)
+
+
+def state_call(chain: Any, header: Header, method: str, data: bytes) -> bytes:
+    """Call runtime API `method` ("<Api>_<method>") with SCALE `data` on the state after
+    `header`; the output's SCALE bytes. Raises RuntimeApiError for an unknown method or
+    input that does not decode."""
+    m = METHODS.get(method)
+    if m is None or m.impl is None:
+        raise RuntimeApiError(f"Exported method {method} is not found")
+    args = decode_inputs(m, data)
+    with _borrowed(chain, header) as rt:
+        try:
+            value = m.impl(rt, *args)
+        except BadInput as exc:
+            raise RuntimeApiError(f"Bad input data provided to {m.name}: {exc}") from None
     return m.output.encode(value)  # type: ignore[no-any-return]
 
 
-__all__ = ["METHODS", "RuntimeApiError", "decode_inputs", "runtime_at", "state_call"]
+def dry_run(chain: Any, header: Header, extrinsic: bytes) -> bytes:
+    """`system_dryRun`: apply `extrinsic` to the state after `header`, as Substrate's RPC
+    does (BlockBuilder's apply_extrinsic there, no new block initialised); the SCALE
+    ApplyExtrinsicResult, `Result<Result<(), DispatchError>, TransactionValidityError>`.
+    Raises RuntimeApiError when the bytes are not one extrinsic of this runtime."""
+    try:
+        ext = UNCHECKED_EXTRINSIC.decode(extrinsic)
+    except ScaleDecodeError as exc:
+        raise RuntimeApiError(f"Bad input data provided to apply_extrinsic: {exc}") from None
+    with _borrowed(chain, header) as rt:
+        try:
+            call_of(rt, ext)
+            applied = Executive(rt).apply_extrinsic(ext)
+        except BadInput as exc:
+            raise RuntimeApiError(f"Bad input data provided to apply_extrinsic: {exc}") \
+                from None
+        except TransactionValidityError as exc:
+            return APPLY_EXTRINSIC_RESULT.encode(Variant("Err", validity_error(exc)))  # type: ignore[no-any-return]
+        outcome = Variant("Ok", ()) if applied.error is None else Variant("Err", applied.error)
+        return APPLY_EXTRINSIC_RESULT.encode(Variant("Ok", outcome))  # type: ignore[no-any-return]
+
+
+__all__ = ["METHODS", "RuntimeApiError", "decode_inputs", "dry_run", "runtime_at", "state_call"]

@@ -55,7 +55,7 @@ def account_nonce(rt: Any, account: bytes) -> int:
 # -- TaggedTransactionQueue ----------------------------------------------------------------
 
 
-def _call_of(rt: Any, uxt: bytes) -> tuple[Extrinsic, Variant]:
+def call_of(rt: Any, uxt: bytes) -> tuple[Extrinsic, Variant]:
     """The extrinsic and its decoded call; BadInput when the call is not the runtime's."""
     ext = Extrinsic.decode(uxt)
     try:
@@ -67,7 +67,7 @@ def _call_of(rt: Any, uxt: bytes) -> tuple[Extrinsic, Variant]:
 def validate_transaction(rt: Any, source: Variant, tx: bytes, block_hash: bytes) -> Variant:
     """frame-executive's: System::initialize for the block after `block_hash` (its parent
     hash lands in BlockHash, as a mortal era's birth may need), then the pool checks."""
-    _call_of(rt, tx)
+    call_of(rt, tx)
     system = rt.pallets["System"]
     system.initialize(system.Number.get() + 1, block_hash, [])
     try:
@@ -81,14 +81,14 @@ def validate_transaction(rt: Any, source: Variant, tx: bytes, block_hash: bytes)
 
 
 def query_info(rt: Any, uxt: bytes, length: int) -> dict[str, Any]:
-    ext, call = _call_of(rt, uxt)
+    ext, call = call_of(rt, uxt)
     info = dispatch_info((call.name, call.value.name) in INHERENTS)
     return {"weight": info["weight"], "class": info["class"], "partial_fee": 0}
 
 
 def query_fee_details(rt: Any, uxt: bytes, length: int) -> dict[str, Any]:
     """Signed: an inclusion fee of zeros (every call pays, at zero); unsigned: none."""
-    ext, _ = _call_of(rt, uxt)
+    ext, _ = call_of(rt, uxt)
     inclusion = None if ext.signed is None else {
         "base_fee": 0, "len_fee": 0, "adjusted_weight_fee": 0}
     return {"inclusion_fee": inclusion, "tip": 0}

@@ -17,12 +17,13 @@ from runtime.codec import (
     Enum,
     Option,
     Struct,
+    Tuple,
     Variant,
     Vec,
     with_path,
 )
 from runtime.extrinsic import Extrinsic
-from runtime.system import WEIGHT, DispatchClass
+from runtime.system import DISPATCH_ERROR, WEIGHT, DispatchClass
 from runtime.validity import (
     INVALID_REASONS,
     UNKNOWN_REASONS,
@@ -108,3 +109,10 @@ def transaction_validity(result: ValidTransaction | TransactionValidityError) ->
 class BadInput(Exception):
     """An API input that decodes as bytes but not as what it stands for (e.g. a call
     index the runtime does not have); `state_call` reports it as undecodable input."""
+
+
+DISPATCH_OUTCOME = with_path(
+    Enum("Result<(), DispatchError>", [("Ok", Tuple()), ("Err", DISPATCH_ERROR)]), "Result")
+APPLY_EXTRINSIC_RESULT = with_path(
+    Enum("Result<DispatchOutcome, TransactionValidityError>",
+         [("Ok", DISPATCH_OUTCOME), ("Err", TRANSACTION_VALIDITY_ERROR)]), "Result")

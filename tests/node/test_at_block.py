@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from node.at_block import RuntimeApiError, runtime_at, state_call
+from node.args import build_call, wrap_sudo
+from node.at_block import RuntimeApiError, dry_run, runtime_at, state_call
 from node.chain import Chain
+from node.pool import sign_call
 from runtime.scale import encode_compact
 from tests.node.api_chain import ALICE, BOB, make_chain, transfer
 
@@ -119,3 +121,31 @@ def test_a_fresh_chain_object_gets_its_own_runtimes(tmp_path: Path, chain: Chain
         assert other.submit(transfer(other), seal=True)["success"]
         assert nonce_at(other, 3) == bytes.fromhex("03000000")
         assert nonce_at(chain, 2) == bytes.fromhex("02000000")
+
+
+def test_dry_run(chain: Chain) -> None:
+    head = chain.head()
+    before = _records(chain)
+    assert dry_run(chain, head, transfer(chain)).hex() == "0000"  # Ok(Ok(()))
+    assert dry_run(chain, head, transfer(chain, nonce=1)).hex() == "010003"  # Err(Stale)
+    assert dry_run(chain, head, transfer(chain, nonce=3)).hex() == "010002"  # Err(Future)
+    # Ok(Err(Module{Sudo (index 3), RequireSudo (0)})): Bob is not the sudo key
+    call = build_call(chain.rt, "System", "remark", ["0x00"], chain.ctx)
+    sudo = sign_call(chain, BOB, wrap_sudo(chain.rt, call))
+    assert dry_run(chain, head, sudo).hex() == "0001" + "03" + "03" + "00000000"
+    signed_root = sign_call(chain, BOB, build_call(chain.rt, "System", "kill_storage", ["[]"],
+                                                   chain.ctx))
+    assert dry_run(chain, head, signed_root).hex() == "000102"  # Ok(Err(BadOrigin))
+    assert dry_run(chain, chain.resolve(1), transfer(chain, nonce=1)).hex() == "0000"
+    assert _records(chain) == before and chain.head() == head
+
+
+def test_dry_run_bad_input(chain: Chain) -> None:
+    with pytest.raises(RuntimeApiError) as e:
+        dry_run(chain, chain.head(), b"\x0c\x04\x63\x00")
+    assert str(e.value) == ("Bad input data provided to apply_extrinsic: "
+                            "call: RuntimeCall: unknown variant index 99")
+    with pytest.raises(RuntimeApiError) as e:
+        dry_run(chain, chain.head(), b"\x10\x04\x00\x00")
+    assert str(e.value) == ("Bad input data provided to apply_extrinsic: "
+                            "UncheckedExtrinsic: unexpected end of input")
