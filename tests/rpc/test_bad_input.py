@@ -140,3 +140,25 @@ def test_unsafe_methods_refused_under_safe(fresh_chain) -> None:  # type: ignore
         assert srv.call("phala_workers") == []
     finally:
         assert stop_server(srv) == 0
+
+
+def test_cors_origins(server: Server) -> None:
+    import urllib.request
+
+    def origin_post(origin: str) -> tuple[int, str | None]:
+        req = urllib.request.Request(server.http, data=json.dumps(
+            {"jsonrpc": "2.0", "id": 1, "method": "system_name"}).encode(),
+            headers={"Content-Type": "application/json", "Origin": origin})
+        try:
+            with urllib.request.urlopen(req, timeout=30) as resp:
+                return resp.status, resp.headers.get("Access-Control-Allow-Origin")
+        except urllib.error.HTTPError as exc:
+            return exc.code, None
+
+    assert origin_post("http://localhost:3000") == (200, "http://localhost:3000")
+    assert origin_post("https://polkadot.js.org") == (200, "https://polkadot.js.org")
+    assert origin_post("http://evil.example") == (403, None)
+    with pytest.raises(websocket.WebSocketBadStatusException) as exc:
+        websocket.create_connection(server.url, timeout=30, origin="http://evil.example")
+    assert exc.value.status_code == 403
+    still_serving(server)

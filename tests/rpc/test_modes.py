@@ -99,3 +99,20 @@ def test_sigkill_while_authoring_leaves_a_whole_chain(fresh_chain: Path, tmp_pat
     out = tmp_path / "blocks"
     cli(fresh_chain, "export-blocks", "--out", str(out))
     assert cli(fresh_chain, "replay", "--genesis", str(out / "genesis.json"), str(out)) == head
+
+
+def test_sigint_finishes_the_block_and_closes_the_chain(fresh_chain: Path) -> None:
+    srv = start_server(fresh_chain, "--block-mode", "interval", "--block-interval", "0.02")
+    try:
+        deadline = time.monotonic() + 30
+        while int(srv.call("chain_getHeader")["number"], 16) < 5:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        srv.proc.send_signal(signal.SIGINT)
+        assert srv.proc.wait(30) == 0
+    finally:
+        stop_server(srv)
+    assert not (fresh_chain / "holder.json").exists()
+    head = cli(fresh_chain, "head")
+    assert head["number"] >= 5
+    assert cli(fresh_chain, "check")["block_number"] == head["number"]
