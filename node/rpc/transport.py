@@ -156,11 +156,16 @@ class RpcServer:
                                    f"Exceeded max limit of {self.limits.max_request}")
                     conn.send(json.dumps(_error(err, None)))
                     continue
-                fast = self._fast_single(data, conn)
+                try:
+                    req = json.loads(data)
+                except ValueError:
+                    conn.send(json.dumps(_error(RpcError(PARSE_ERROR, "Parse error"), None)))
+                    continue
+                fast = self._fast_single(req, conn)
                 if fast is not None:
                     conn.send(fast)
                     continue
-                task = asyncio.ensure_future(self._ws_message(data, conn))
+                task = asyncio.ensure_future(self._ws_message(req, conn))
                 tasks.add(task)
                 task.add_done_callback(tasks.discard)
                 if queue.qsize() > MAX_QUEUED:
@@ -194,19 +199,15 @@ class RpcServer:
                 conn.open = False
                 return
 
-    async def _ws_message(self, data: str | bytes, conn: Connection) -> None:
-        text = await self.process(data, conn)
+    async def _ws_message(self, req: Any, conn: Connection) -> None:
+        text = await self.process_doc(req, conn)
         if text is not None:
             conn.send(text)
 
     # -- JSON-RPC -------------------------------------------------------------------------
-    def _fast_single(self, data: str | bytes, conn: Connection) -> str | None:
+    def _fast_single(self, req: Any, conn: Connection) -> str | None:
         """The answer to a plain synchronous call, computed inline (most reads); None when
         the message needs the general path (batch, subscription, async method, error)."""
-        try:
-            req = json.loads(data)
-        except ValueError:
-            return None
         if not isinstance(req, dict) or req.get("jsonrpc") != "2.0" or "id" not in req:
             return None
         m = self.methods.get(req.get("method"))  # type: ignore[arg-type]
@@ -241,6 +242,10 @@ class RpcServer:
             req = json.loads(data)
         except ValueError:
             return json.dumps(_error(RpcError(PARSE_ERROR, "Parse error"), None))
+        return await self.process_doc(req, conn)
+
+    async def process_doc(self, req: Any, conn: Connection | None) -> str | None:
+        """The answer text to one parsed message."""
         if isinstance(req, list):
             if not req:
                 return json.dumps(_error(RpcError(INVALID_REQUEST, "Invalid request",
