@@ -162,3 +162,25 @@ def test_cors_origins(server: Server) -> None:
         websocket.create_connection(server.url, timeout=30, origin="http://evil.example")
     assert exc.value.status_code == 403
     still_serving(server)
+
+
+def test_subscription_limit_per_connection(server: Server) -> None:
+    with WsClient(server.url) as ws:
+        ids = [ws.send("chain_subscribeAllHeads") for _ in range(1024)]
+        subs = {ws.answer(i)["result"] for i in ids}
+        assert len(subs) == 1024
+        err = ws.answer(ws.send("chain_subscribeAllHeads"))["error"]
+        assert err["code"] == -32006
+        assert ws.request("chain_unsubscribeAllHeads", subs.pop()) is True
+        assert isinstance(ws.request("chain_subscribeAllHeads"), str)
+        assert ws.request("system_name") == "phala-emu"
+    still_serving(server)
+
+
+def test_unsigned_call_has_unknown_validity(server: Server, signer: Signer) -> None:
+    from runtime.extrinsic import Extrinsic
+
+    bare = Extrinsic(signer.call("Balances", "transfer_keep_alive", dest=BOB, value=1)).encode()
+    assert server.error("author_submitExtrinsic", "0x" + bare.hex()) == {
+        "code": 1011, "message": "Unknown Transaction Validity",
+        "data": "Could not find an unsigned validator for the unsigned transaction"}

@@ -191,3 +191,21 @@ def test_batch_with_string_ids(server: Server) -> None:
         {"jsonrpc": "2.0", "error": {"code": -32601, "message": "Method not found"}, "id": "x"},
     ]
     assert json.dumps(docs)  # plain JSON round trip
+
+
+def test_read_proof_holds_the_path_to_the_value(server: Server) -> None:
+    key = "0x" + account_key(ALICE).hex()
+    head = server.call("chain_getHeader")
+    proof = server.call("state_getReadProof", [key])
+    assert proof["at"] == server.call("chain_getBlockHash")
+    nodes = [bytes.fromhex(n[2:]) for n in proof["proof"]]
+    assert proof["proof"] == sorted(set(proof["proof"]))
+    # the root node is in it, and every other node is referenced by hash from another one
+    assert any("0x" + blake2_256(n).hex() == head["stateRoot"] for n in nodes)
+    assert len(nodes) >= 2
+    for n in nodes:
+        h = blake2_256(n)
+        if "0x" + h.hex() != head["stateRoot"]:
+            assert any(h in other for other in nodes if other is not n)
+    value = bytes.fromhex(server.call("state_getStorage", key)[2:])
+    assert any(value in n or blake2_256(value) in n for n in nodes)
