@@ -116,3 +116,22 @@ def test_sigint_finishes_the_block_and_closes_the_chain(fresh_chain: Path) -> No
     head = cli(fresh_chain, "head")
     assert head["number"] >= 5
     assert cli(fresh_chain, "check")["block_number"] == head["number"]
+
+
+def test_port_in_use_exits_2_and_leaves_the_chain_free(fresh_chain: Path, tmp_path: Path) -> None:
+    from tests.rpc.conftest import init_chain
+
+    srv = start_server(fresh_chain)
+    other = tmp_path / "other"
+    init_chain(other)
+    try:
+        port = srv.url.rsplit(":", 1)[1]
+        busy = subprocess.run([sys.executable, "-m", "node", "--base-path", str(other), "--json",
+                               "serve", "--rpc-port", port], capture_output=True, text=True,
+                              cwd=REPO, timeout=60)
+        assert busy.returncode == 2
+        assert json.loads(busy.stdout)["error"] == "BadInput"
+        assert f"cannot listen on port {port}" in json.loads(busy.stdout)["message"]
+    finally:
+        assert stop_server(srv) == 0
+    assert cli(other, "head")["number"] == 0
