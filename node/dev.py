@@ -67,11 +67,11 @@ def set_storage_extrinsics(chain: Chain, changes: Changes) -> list[bytes]:
 def set_storage_extrinsic(chain: Chain, changes: Changes) -> bytes:
     """The one extrinsic of `set_storage_extrinsics` when `changes` only sets or only
     deletes; ValueError when it does both (use `set_storage_extrinsics`, two extrinsics)."""
-    found = set_storage_extrinsics(chain, changes)
-    if len(found) != 1:
+    last = dict(changes)
+    if None in last.values() and any(v is not None for v in last.values()):
         raise ValueError("changes that both set and delete keys take two extrinsics "
                          "(node.dev.set_storage_extrinsics)")
-    return found[0]
+    return set_storage_extrinsics(chain, changes)[0]
 
 
 def parse_storage_changes(chain: Chain, param: Any) -> Changes:
@@ -82,7 +82,9 @@ def parse_storage_changes(chain: Chain, param: Any) -> Changes:
       and keys in the CLI's JSON conventions (accounts as SS58, 0x hex or secret URI);
       a map takes a list of `[[keys…], value]` entries. `null` deletes. A JSON object
       given for a struct value is merged into the stored value (its default when
-      absent), so `{"data": {"free": 10}}` changes only the free balance.
+      absent), so `{"data": {"free": 10}}` changes only the free balance. The merge reads
+      the state now: overriding the sudo key's own account also sets its nonce back to
+      the value before the sudo extrinsic that carries the override.
 
     Raises ValueError naming the entry, pallet, item or key that is wrong.
     """

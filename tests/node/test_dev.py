@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,7 +11,14 @@ import pytest
 
 from node.args import build_call
 from node.chain import Chain
-from node.dev import parse_storage_changes, parse_time, set_head, time_travel
+from node.dev import (
+    parse_storage_changes,
+    parse_time,
+    set_head,
+    set_storage_extrinsic,
+    set_storage_extrinsics,
+    time_travel,
+)
 from node.keystore import DeterministicKeypair
 from node.pool import sign_call
 from runtime.hashing import blake2_128, storage_prefix
@@ -266,3 +274,66 @@ def test_set_head_to_the_head_changes_nothing(chain: Chain) -> None:
     before = records(chain)
     assert set_head(chain, 1) == chain.head().hash()
     assert records(chain) == before
+
+
+# -- set_storage_extrinsics ------------------------------------------------------------
+def _block_diff(chain: Chain, extrinsics: list[bytes]) -> dict[bytes, bytes | None]:
+    """The state changes of a block with `extrinsics`, sealed on the head."""
+    parent = chain.state.committed_root
+    with chain.building() as b:
+        for e in extrinsics:
+            b.apply(e)
+        block = b.commit()
+    assert all(x["success"] for x in block["extrinsics"]), block["extrinsics"]
+    return trie_diff(chain.state.nodes, parent, chain.state.committed_root)
+
+
+def test_set_storage_changes_the_keys_and_nothing_else(base: Path, template: Path,
+                                                       tmp_path: Path) -> None:
+    other = tmp_path / "other"
+    shutil.copytree(template, other)
+    with Chain.open(other) as chain:  # what any block changes (and Sudid + nonce)
+        bookkeeping = _block_diff(chain, [sign_call(
+            chain, DeterministicKeypair.from_uri("//Alice"),
+            chain.rt.make_call("Sudo", "sudo", call=chain.rt.make_call(
+                "System", "remark", remark=b"")))])
+    with Chain.open(base) as chain:
+        changes = parse_storage_changes(chain, {
+            "Balances": {"TotalIssuance": "123"},
+            "System": {"Account": [[["//Bob"], None]]}})
+        changes.append((b"\x00raw", b"\x01\x02"))
+        exts = set_storage_extrinsics(chain, changes)
+        assert len(exts) == 2
+        got = _block_diff(chain, exts)
+        assert {k: got[k] for k in (ISSUANCE, account_key(BOB), b"\x00raw")} == {
+            ISSUANCE: (123).to_bytes(16, "little"), account_key(BOB): None,
+            b"\x00raw": b"\x01\x02"}
+        assert set(got) == set(bookkeeping) | {ISSUANCE, account_key(BOB), b"\x00raw"}
+        assert chain.rt["System"].account(ALICE).nonce == 2
+        one = set_storage_extrinsic(chain, [(b"\x00raw", None)])
+        assert _block_diff(chain, [one])[b"\x00raw"] is None
+    replays(base, tmp_path)
+
+
+def test_set_storage_errors(chain: Chain, tmp_path: Path) -> None:
+    with pytest.raises(ValueError) as exc:
+        set_storage_extrinsics(chain, [])
+    assert str(exc.value) == "no storage changes given"
+    with pytest.raises(ValueError) as exc:
+        set_storage_extrinsic(chain, [(b"\x01", b""), (b"\x02", None)])
+    assert str(exc.value) == ("changes that both set and delete keys take two extrinsics "
+                              "(node.dev.set_storage_extrinsics)")
+
+
+def test_set_storage_without_the_sudo_secret(tmp_path: Path) -> None:
+    doc = json.loads(GENESIS.read_text())
+    nobody = bytes([7]) * 32
+    doc["sudo"] = "0x" + nobody.hex()
+    with Chain.init(tmp_path / "c", json.dumps(doc).encode()) as chain:
+        before = records(chain)
+        with pytest.raises(ValueError) as exc:
+            set_storage_extrinsics(chain, [(b"\x01", b"")])
+        assert str(exc.value) == (
+            f"the node holds no secret for the sudo key {chain.ctx.ss58(nobody)} "
+            "(neither its genesis file nor its keystore gives a secret URI for it)")
+        assert records(chain) == before
