@@ -337,3 +337,21 @@ def test_set_storage_without_the_sudo_secret(tmp_path: Path) -> None:
             f"the node holds no secret for the sudo key {chain.ctx.ss58(nobody)} "
             "(neither its genesis file nor its keystore gives a secret URI for it)")
         assert records(chain) == before
+
+
+def test_rewind_under_the_worker_simulator_reauthors_what_a_fresh_chain_would(
+        base: Path, template: Path, tmp_path: Path) -> None:
+    from node.worker_sim import attach_simulator
+
+    fresh = tmp_path / "fresh"
+    shutil.copytree(template, fresh)
+    with Chain.open(fresh) as chain:
+        attach_simulator(chain)
+        chain.seal(6)
+        want = records(chain)
+    with Chain.open(base) as chain:
+        attach_simulator(chain)
+        chain.seal(9)
+        set_head(chain, 2)
+        chain.seal(4)
+        assert without(records(chain), b"N") == without(want, b"N")
