@@ -35,6 +35,16 @@ export function jsonBigInt(_key, value) {
   return typeof value === "bigint" ? value.toString() : value;
 }
 
+/** `promise`, or a rejection naming `what` after `ms` (polkadot.js logs a failed
+ * initialisation and keeps retrying instead of rejecting `ApiPromise.create`). */
+export function within(promise, ms, what) {
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not finish in ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
 /** Resolve when `predicate()` is true, polling every 20 ms (reject after `ms`). */
 export function until(predicate, ms, what) {
   return new Promise((resolve, reject) => {

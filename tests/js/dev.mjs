@@ -4,14 +4,14 @@ import { ApiPromise, WsProvider } from "@polkadot/api";
 import { Keyring } from "@polkadot/keyring";
 import { cryptoWaitReady } from "@polkadot/util-crypto";
 
-import { ALICE_URI, run } from "./common.mjs";
+import { ALICE_URI, run, within } from "./common.mjs";
 
 const RAW_KEY = "0x" + "ab".repeat(4);
 
 async function main(url) {
   const out = {};
   const provider = new WsProvider(url);
-  const api = await ApiPromise.create({ provider });
+  const api = await within(ApiPromise.create({ provider }), 30_000, "ApiPromise.create");
   await cryptoWaitReady();
   const alice = new Keyring({ type: "sr25519", ss58Format: api.registry.chainSS58 })
     .addFromUri(ALICE_URI);

@@ -4,7 +4,7 @@ import { ApiPromise, WsProvider } from "@polkadot/api";
 import { Keyring } from "@polkadot/keyring";
 import { cryptoWaitReady } from "@polkadot/util-crypto";
 
-import { ALICE_URI, BOB_URI, run, until } from "./common.mjs";
+import { ALICE_URI, BOB_URI, run, until, within } from "./common.mjs";
 
 const UNKNOWN_WORKER = "0x" + "11".repeat(32);
 
@@ -33,7 +33,7 @@ function sendFinalized(tx, signer) {
 
 async function main(url) {
   const out = {};
-  const api = await ApiPromise.create({ provider: new WsProvider(url) });
+  const api = await within(ApiPromise.create({ provider: new WsProvider(url) }), 30_000, "ApiPromise.create");
   await cryptoWaitReady();
   const keyring = new Keyring({ type: "sr25519", ss58Format: api.registry.chainSS58 });
   const alice = keyring.addFromUri(ALICE_URI);
