@@ -355,3 +355,18 @@ def test_rewind_under_the_worker_simulator_reauthors_what_a_fresh_chain_would(
         set_head(chain, 2)
         chain.seal(4)
         assert without(records(chain), b"N") == without(want, b"N")
+
+
+def test_pallet_form_tuple_key_flat_or_as_one(chain: Chain) -> None:
+    from pallets.stake_pool.declarations import POOL_STAKER_KEY
+    from runtime.hashing import twox64
+
+    enc = POOL_STAKER_KEY.encode((3, BOB))
+    key = storage_prefix("PhalaStakePool", "PoolStakers") + twox64(enc) + enc
+    flat = [[[3, "//Bob"], None]]
+    whole = [[[[3, "//Bob"]], None]]
+    assert parse_storage_changes(chain, {"PhalaStakePool": {"PoolStakers": flat}}) == \
+        parse_storage_changes(chain, {"PhalaStakePool": {"PoolStakers": whole}}) == [(key, None)]
+    with pytest.raises(ValueError) as exc:
+        parse_storage_changes(chain, {"PhalaStakePool": {"PoolStakers": [[[3], None]]}})
+    assert str(exc.value).startswith("PhalaStakePool.PoolStakers key1 ((u64, AccountId)): ")
