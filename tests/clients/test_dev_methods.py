@@ -29,9 +29,11 @@ def test_dev_methods_then_the_chain_replays(chain_dir: Path, tmp_path: Path) -> 
     assert out["setHead"] == {"hash": out["setHead"]["expected"], "expected":
                               out["setHead"]["expected"], "number": 6}
     assert out["end"]["number"] == 7
+    assert out["rawStatuses"] == ["ready", "inBlock", "finalized"]
+    assert out["final"]["number"] == 8
 
     head = phala_emu(chain_dir, "head")
-    assert (head["number"], head["hash"]) == (7, out["end"]["hash"])
+    assert (head["number"], head["hash"]) == (8, out["final"]["hash"])
     blocks_dir = tmp_path / "blocks"
     phala_emu(chain_dir, "export-blocks", "--out", str(blocks_dir))
     assert phala_emu(chain_dir, "replay", "--genesis", str(blocks_dir / "genesis.json"),

@@ -10,6 +10,10 @@ from runtime.runtime_api import RUNTIME_APIS
 from tests.clients.harness import phala_emu, run_js, served
 
 GENESIS_FREE = "1000000000000000000"
+# The server sends ready, inBlock, finalized (checked raw in test_dev_methods); polkadot.js
+# switches to the newest status while it fetches a block's events, so with instant
+# finality it usually never shows InBlock.
+STATUSES = (["Ready", "InBlock", "Finalized"], ["Ready", "Finalized"])
 
 
 def _expected(base: Path) -> dict[str, Any]:
@@ -47,15 +51,15 @@ def test_polkadotjs_reads_signs_subscribes_and_decodes_metadata(chain_dir: Path)
     assert out["workers"] == want["workers"]
 
     assert out["headBefore"] == 0
-    assert out["transfer"] == {"statuses": ["Ready", "InBlock", "Finalized"],
-                               "events": ["balances.Transfer", "system.ExtrinsicSuccess"],
+    assert out["transfer"].pop("statuses") in STATUSES
+    assert out["transfer"] == {"events": ["balances.Transfer", "system.ExtrinsicSuccess"],
                                "blockNumber": 1}
     bob = out["bob"]
     assert int(bob["after"]) == int(bob["before"]) + 12345
     assert bob["atOlderBlock"] == bob["before"] == GENESIS_FREE
 
+    assert out["create"].pop("statuses") in STATUSES
     assert out["create"] == {
-        "statuses": ["Ready", "InBlock", "Finalized"],
         "events": ["phalaStakePool.PoolCreated", "system.ExtrinsicSuccess"],
         "pid": 0, "poolCount": 1, "owner": out["aliceAddress"]}
     assert out["failed"]["events"] == ["system.ExtrinsicFailed"]

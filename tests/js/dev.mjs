@@ -50,6 +50,20 @@ async function main(url) {
     number: await number() };
   await send("dev_newBlock", [{}]);
   out.end = { number: await number(), hash: (await api.rpc.chain.getBlockHash()).toHex() };
+
+  // extrinsic statuses exactly as the server sends them (polkadot.js may skip InBlock)
+  const tx = await api.tx.system.remark("0x01").signAsync(alice);
+  const statuses = [];
+  await new Promise((resolve, reject) => {
+    provider.subscribe("author_extrinsicUpdate", "author_submitAndWatchExtrinsic", [tx.toHex()],
+      (err, status) => {
+        if (err) return reject(err);
+        statuses.push(typeof status === "string" ? status : Object.keys(status)[0]);
+        if (typeof status === "object" && "finalized" in status) resolve();
+      }).catch(reject);
+  });
+  out.rawStatuses = statuses;
+  out.final = { number: await number(), hash: (await api.rpc.chain.getBlockHash()).toHex() };
   await api.disconnect();
   return out;
 }
