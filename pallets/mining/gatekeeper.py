@@ -206,6 +206,10 @@ class Gatekeeper:
         return total
 
     # -- cache ----------------------------------------------------------------------------
+    def forget(self) -> None:
+        """Reload from storage at the next use (after raw writes the digest does not see)."""
+        self._digest = None
+
     def _load(self) -> None:
         stored = self.GkDigest.raw() or b""
         if self._digest == stored:
