@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from node.blockstore import BlockStore, StoreError
+from node.blockstore import NEXT_TIMESTAMP, BlockStore, StoreError
 from node.genesis import Genesis, GenesisError, parse_genesis
 from node.genesis_state import build_genesis_block
 from node.render import decode_events, event_json, extrinsic_outcome, json_context
@@ -263,7 +263,11 @@ class BlockBuilder:
         step = chain.genesis.block_time_ms if advance_ms is None else advance_ms
         self.timestamp_ms = chain.timestamp_at(parent) + step
         self.extrinsics: list[bytes] = []
-        self.consumed: list[bytes] = []
+        self.consumed: list[bytes] = []  # node records the block's batch deletes
+        travel = chain.store.next_timestamp()
+        if travel is not None:  # node.dev.time_travel: this block carries the new time
+            self.timestamp_ms = travel
+            self.consumed.append(NEXT_TIMESTAMP)
         ex = chain.executive
         ex.initialize_block(self.number, self.parent_hash, self.timestamp_ms)
         self.extrinsics.append(ex.timestamp_extrinsic(self.timestamp_ms))
