@@ -167,6 +167,8 @@ class WithdrawalForecast:
         self.payments: list[dict[str, Any]] = []
         self.reclaimable: list[dict[str, Any]] = []  # with --no-reclaim: when it could be sent
         self.withdraw_at: tuple[int, int | None] | None = None  # (block, index) of --shares
+        self._miners: tuple[Any, dict[bytes, bytes]] | None = None
+        self._cooling: tuple[Any, dict[bytes, int]] | None = None
 
     # -- chain facts -------------------------------------------------------------------
     def request(self) -> Any:
@@ -175,18 +177,34 @@ class WithdrawalForecast:
 
     def pool_miners(self) -> dict[bytes, bytes]:
         """miner sub-account -> worker for every bound miner of the pool (also workers
-        removed from the pool while cooling down: `reclaim_pool_worker` still takes them)."""
-        return {miner: worker for miner, worker in self.mining.MinerBindings.iter()
-                if pool_sub_account(self.pid, worker) == miner}
+        removed from the pool while cooling down: `reclaim_pool_worker` still takes them).
+
+        Cached while the pool's workers stay the same once the first block (which takes
+        the pending extrinsics) is authored: the forecast sends no (un)binding call."""
+        key = (tuple(self.sp.StakePools.get(self.pid).workers), self.fw.first)
+        if self._miners is None or self._miners[0] != key:
+            self._miners = (key, {miner: worker for miner, worker in
+                                  self.mining.MinerBindings.iter()
+                                  if pool_sub_account(self.pid, worker) == miner})
+        return self._miners[1]
 
     def cooling(self) -> dict[bytes, int]:
-        """worker -> chain second from which its reclaim succeeds."""
+        """worker -> chain second from which its reclaim succeeds.
+
+        Cached while the pool's stake figures stay the same: a stop adds to the pool's
+        releasing stake, a reclaim takes it back."""
+        pool = self.sp.StakePools.get(self.pid)
         period = self.mining.CoolDownPeriod.get()
+        key = (pool.releasing_stake, pool.free_stake, tuple(pool.workers), period,
+               self.fw.first)
+        if self._cooling is not None and self._cooling[0] == key:
+            return self._cooling[1]
         out = {}
         for miner, worker in self.pool_miners().items():
             info = self.mining.Miners.get(miner)
             if info is not None and info.state == MinerState.MiningCoolingDown:
                 out[worker] = info.cool_down_start + period
+        self._cooling = (key, out)
         return out
 
     def grace_deadline(self) -> int | None:
@@ -329,6 +347,8 @@ def forecast_withdrawal(chain: Chain, pid: int, who: bytes, *, shares: int | Non
         raise ForecastError("NoQueuedWithdrawal", f"{chain.ctx.ss58(who)} has no queued "
                             f"withdrawal in pool {pid} (--shares N forecasts a new one)")
     block_time_ms = chain.genesis.block_time_ms
+    if not horizon_days > 0:
+        raise ForecastError("BadInput", f"--horizon-days {horizon_days:g}: must be positive")
     if skip_sec * 1000 < block_time_ms:
         raise ForecastError("BadInput", f"--skip {skip_sec}: must be at least the block "
                             f"time ({block_time_ms / 1000:g} s)")

@@ -202,7 +202,22 @@ def test_bad_input_exits_2_with_the_exact_message(chain: Path) -> None:
                "--skip", "5") == \
         (2, {"error": "BadInput", "message": "--skip 5: must be at least the block time "
              "(12 s)"})
+    assert cli(chain, "forecast", "withdrawal", "--pool", "0", "--who", "//Eve",
+               "--horizon-days", "0") == \
+        (2, {"error": "BadInput", "message": "--horizon-days 0: must be positive"})
+    assert cli(chain, "forecast", "withdrawal", "--pool", "0", "--who", "//Eve",
+               "--shares", "0") == \
+        (2, {"error": "WithdrawalFails",
+             "message": "the withdrawal would fail: PhalaStakePool.InvalidWithdrawalAmount"})
     assert records(chain) == before
+
+
+def test_a_horizon_before_the_grace_period_ends_gives_up_unpaid(chain: Path) -> None:
+    head = ok(chain, "head")
+    f = ok(chain, "forecast", "withdrawal", "--pool", "0", "--who", "//Eve",
+           "--horizon-days", str(GRACE / 2 / 86400))
+    assert (f["outcome"], f["paid"], f["steps"], f["schedule"]) == ("horizon", None, [], [])
+    assert f["forecast_head"]["number"] == head["number"]
 
 
 def test_apr_forecast_books_exactly_the_rewards_the_real_chain_books(chain: Path) -> None:
