@@ -225,6 +225,8 @@ class WithdrawalForecast:
             block = self.fw.author(self.step_ms, [withdraw])
             self.withdraw_at = (self.fw.sent[-1]["block"], self.fw.sent[-1]["index"])
             self.read_events(block)
+        elif self.fork.store.pending():  # they go in at `seal`'s step, not a skip
+            self.seal_one(self.step_ms, [])
         while self.request() is not None:
             now = self.fw.now_ms()
             cooling = self.cooling()
@@ -300,19 +302,24 @@ class WithdrawalForecast:
         records = decode_events(fork.rt, fork.events_at(fork.head()))
         miners = self.pool_miners()
         ref = block_ref(block["number"], block["hash"], block["timestamp_ms"])
+        mine = {x["index"]: x["call"] for x in self.fw.sent if x["block"] == block["number"]}
         stopped = []
         for record in records:
             ev = event_json(fork.rt, record, fork.ctx, phase=False)
             name, a = f"{ev['pallet']}.{ev['event']}", ev["attributes"]
             index = phase_index(record)
-            if name == "PhalaMining.MinerStopped" and index is None:
+            if name == "PhalaMining.MinerStopped":
                 miner = fork.ctx.parse_account(a["miner"])
-                if miner in miners:
+                if miner in miners and index is None:  # the end-of-block forced stop
                     stopped.append("0x" + miners[miner].hex())
+                elif miner in miners:
+                    self.steps.append({"step": "stop", "block": ref, "extrinsic_index": index,
+                                       "worker": "0x" + miners[miner].hex()})
             elif name == "PhalaStakePool.WorkerReclaimed" and a["pid"] == self.pid:
                 self.steps.append({"step": "reclaim", "block": ref, "worker": a["worker"],
                                    "original_stake": a["original_stake"],
-                                   "extrinsic_index": index})
+                                   "extrinsic_index": index,
+                                   "sent_by_forecast": index in mine})
             elif name == "PhalaStakePool.Withdrawal" and a["pid"] == self.pid \
                     and fork.ctx.parse_account(a["user"]) == self.who:
                 self.payments.append({"block": ref, "amount": a["amount"],
@@ -324,6 +331,9 @@ class WithdrawalForecast:
                     self.withdraw_at:
                 raise ForecastError("WithdrawalFails", "the withdrawal would fail: "
                                     f"{a['dispatch_error']}")
+            elif name == "System.ExtrinsicFailed" and index in mine:
+                raise ForecastError("ForecastFailed", f"{mine[index]} failed in block "
+                                    f"#{block['number']}: {a['dispatch_error']}")
         if stopped:
             self.steps.append({"step": "forced_stop", "block": ref, "workers": stopped})
 

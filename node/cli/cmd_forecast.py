@@ -140,8 +140,12 @@ def _print_withdrawal(d: dict[str, Any]) -> None:
             say(f"  #{b['number']} {b['time']}: forced stop after the grace period: "
                 f"{len(step['workers'])} worker(s) cool down")
         elif step["step"] == "reclaim":
+            by = "sent by the forecast" if step["sent_by_forecast"] else "a pending extrinsic"
             say(f"  #{b['number']} {b['time']}: reclaim_pool_worker {step['worker'][:12]}… "
-                f"returns {_pha(step['original_stake'])} (sent by the forecast)")
+                f"returns {_pha(step['original_stake'])} ({by})")
+        elif step["step"] == "stop":
+            say(f"  #{b['number']} {b['time']}: stop_mining {step['worker'][:12]}… (a pending "
+                "extrinsic)")
         else:
             say(f"  #{b['number']} {b['time']}: paid from free stake: {_pha(step['amount'])}")
     paid = d["paid"]

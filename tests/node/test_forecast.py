@@ -131,9 +131,9 @@ def test_the_forecast_is_what_the_real_chain_does(chain: Path, skip: str) -> Non
     stop, r1, r2 = f["steps"]
     assert stop["step"] == "forced_stop" and stop["block"]["timestamp_ms"] == stop_s * 1000
     assert stop["workers"] == [pubkey(w) for w in WORKERS]
-    assert [(r["step"], r["worker"], r["original_stake"]) for r in (r1, r2)] == [
-        ("reclaim", pubkey(WORKERS[0]), 5_000 * PHA), ("reclaim", pubkey(WORKERS[1]),
-                                                         6_000 * PHA)]
+    assert [(r["step"], r["worker"], r["original_stake"], r["sent_by_forecast"])
+            for r in (r1, r2)] == [("reclaim", pubkey(WORKERS[0]), 5_000 * PHA, True),
+                                   ("reclaim", pubkey(WORKERS[1]), 6_000 * PHA, True)]
     paid_at = f["paid"]["block"]["number"]
     if skip == "12":
         assert paid_at == head["number"] + (paid_s - head_s) // 12
@@ -155,6 +155,26 @@ def test_the_forecast_is_what_the_real_chain_does(chain: Path, skip: str) -> Non
     stopped = [e for e in ok(chain, "events", "--block", str(stop["block"]["number"]))
                if (e["pallet"], e["event"]) == ("PhalaMining", "MinerStopped")]
     assert len(stopped) == 2
+
+
+def test_a_pending_stop_goes_into_the_first_block_and_its_reclaim_pays_before_the_grace(
+        chain: Path) -> None:
+    ok(chain, "tx", "--no-seal", "PhalaStakePool", "stop_mining", "0", pubkey(WORKERS[0]))
+    head_s = ok(chain, "query", "Timestamp", "Now") // 1000
+    f = ok(chain, "forecast", "withdrawal", "--pool", "0", "--who", "//Eve")
+    stop, reclaim = f["steps"]
+    assert (stop["step"], stop["worker"], stop["block"]["timestamp_ms"]) == \
+        ("stop", pubkey(WORKERS[0]), (head_s + 12) * 1000)
+    assert (reclaim["step"], reclaim["worker"], reclaim["original_stake"]) == \
+        ("reclaim", pubkey(WORKERS[0]), 5_000 * PHA)
+    paid_s = head_s + 12 + COOL_DOWN
+    assert paid_s < head_s + GRACE
+    assert (f["path"], f["paid"]["amount"], f["paid"]["block"]["timestamp_ms"]) == \
+        (["reclaim"], 5_000 * PHA, paid_s * 1000)
+    author_as_forecast(chain, f)
+    assert ok(chain, "head")["hash"] == f["paid"]["block"]["hash"]
+    assert eve_events(chain, f["paid"]["block"]["number"]) == [
+        {"pid": 0, "user": f["who"], "amount": 5_000 * PHA, "shares": 5_000 * PHA}]
 
 
 def test_no_reclaim_is_never_paid_and_says_when_the_reclaim_could_be_sent(chain: Path) -> None:
