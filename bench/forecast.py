@@ -1,7 +1,7 @@
 """`phala-emu forecast withdrawal` on a chain with 100 mining workers after a day of blocks.
 
     .venv/bin/python -m bench.forecast [--workers 100] [--blocks 7200] [--skip 3600]
-                                       [--base-path DIR]
+                                       [--apr-days 0.25] [--base-path DIR]
 
 The chain is bench.fastforward's (the repository's genesis.json — 7-day grace period,
 7-day cool-down — with N simulated workers in Alice's pool 0, 8,000 PHA each), with Eve
@@ -9,7 +9,8 @@ contributing 60,000 PHA before the workers start, so 10,000 PHA stay free. After
 `--blocks` blocks of 12 s, Eve withdraws 30,000 PHA of shares: 10,000 are paid, 20,000
 wait in the queue. Timed: the CLI's `forecast withdrawal --pool 0 --who //Eve` (open the
 chain, fork it, run it forward — forced stop after 7 days, cool-down, N reclaims — and
-print the JSON). The chain on disk must be unchanged afterwards. Pinned to one CPU.
+print the JSON), then `forecast apr --pool 0 --days D`. The chain on disk must be
+unchanged afterwards. Pinned to one CPU.
 """
 
 from __future__ import annotations
@@ -63,6 +64,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--workers", type=int, default=100)
     p.add_argument("--blocks", type=int, default=7_200)
     p.add_argument("--skip", type=int, default=3600)
+    p.add_argument("--apr-days", type=float, default=0.25,
+                   help="also time `forecast apr` over this many days (0: not)")
     p.add_argument("--base-path")
     args = p.parse_args(argv)
     if hasattr(os, "sched_setaffinity"):
@@ -99,6 +102,21 @@ def main(argv: list[str] | None = None) -> int:
           f"{doc['paid']['amount']} planck after {doc['paid']['after_sec'] / 86400:.3f} days "
           f"via {' -> '.join(doc['path'])} ({len(doc['reclaim']['extrinsics'])} reclaims); "
           "chain on disk unchanged")
+    if args.apr_days > 0:
+        out = io.StringIO()
+        t2 = time.perf_counter()
+        with contextlib.redirect_stdout(out):
+            code = cli_main(["--base-path", str(base), "--json", "forecast", "apr", "--pool",
+                             "0", "--days", str(args.apr_days)])
+        secs = time.perf_counter() - t2
+        doc = json.loads(out.getvalue())
+        if code != 0 or digest(base) != before:
+            print(f"FAILED: forecast apr exit {code}")
+            return 1
+        print(f"forecast apr ({args.apr_days:g} days, {doc['blocks']} blocks): {secs:.2f} s "
+              f"({1000 * secs / doc['blocks']:.1f} ms/block); realised APR "
+              f"{doc['realised_apr']['float']:.6f} vs formula "
+              f"{doc['formula_apr']['at_start']['float']:.6f}")
     if not args.base_path:
         shutil.rmtree(base, ignore_errors=True)
     return 0

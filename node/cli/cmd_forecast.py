@@ -42,7 +42,9 @@ HELP = "forecast a queued withdrawal or a pool's APR on an in-memory fork"
 
 def register(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="what", metavar="WHAT", required=True)
-    w = sub.add_parser("withdrawal", help="when a queued withdrawal is fully paid")
+    w = sub.add_parser("withdrawal", help="when a queued withdrawal is fully paid",
+                       description="When ACCOUNT's queued withdrawal from pool PID is fully "
+                       "paid (or, with --shares, a withdrawal it sends now), on a fork.")
     w.add_argument("--pool", type=int, required=True, metavar="PID")
     w.add_argument("--who", required=True, metavar="ACCOUNT", help="SS58, 0x or //Name")
     w.add_argument("--shares", type=int, metavar="N",
@@ -53,7 +55,9 @@ def register(parser: argparse.ArgumentParser) -> None:
                    help="longest block where nothing can happen (default 3600)")
     w.add_argument("--horizon-days", type=float, default=60, metavar="D",
                    help="give up after D chain days (default 60)")
-    a = sub.add_parser("apr", help="the pool's realised APR against the formula's")
+    a = sub.add_parser("apr", help="the pool's realised APR against the formula's",
+                       description="Pool PID's delegators' realised APR over --days of "
+                       "blocks at seal's block time, on a fork, against the apr formula's.")
     a.add_argument("--pool", type=int, required=True, metavar="PID")
     a.add_argument("--days", type=float, default=1, metavar="N",
                    help="chain days of blocks to author (default 1)")
