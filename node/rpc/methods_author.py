@@ -62,7 +62,7 @@ async def remove_extrinsic(ctx: Ctx, params: Params) -> Any:
     wanted: set[bytes] = set()
     for item in items:
         if isinstance(item, dict) and len(item) == 1 and "Hash" in item:
-            wanted.add(parse_hex(item["Hash"], "author_removeExtrinsic: Hash"))
+            wanted.add(parse_hex(item["Hash"], "author_removeExtrinsic: Hash", prefixed=True))
         elif isinstance(item, dict) and len(item) == 1 and "Extrinsic" in item:
             wanted.add(extrinsic_hash(parse_hex(item["Extrinsic"],
                                                 "author_removeExtrinsic: Extrinsic")))

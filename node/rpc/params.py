@@ -29,7 +29,7 @@ class Params:
         v = self.raw(i, None)
         if v is None:
             return None
-        h = parse_hex(v, f"{self.method}: block hash")
+        h = parse_hex(v, f"{self.method}: block hash", prefixed=True)
         if len(h) != 32:
             raise invalid_params(f"{self.method}: a block hash is 32 bytes, got {len(h)}")
         return h
@@ -50,11 +50,13 @@ class Params:
                                  f"got {len(self.values)}")
 
 
-def parse_hex(v: Any, where: str) -> bytes:
-    if not isinstance(v, str) or not v.startswith("0x"):
+def parse_hex(v: Any, where: str, prefixed: bool = False) -> bytes:
+    """Hex bytes. Like sp_core::Bytes the `0x` is optional (polkadot-api sends `""` for
+    no data); `prefixed` demands it, as the H256 of a block hash does."""
+    if not isinstance(v, str) or (prefixed and not v.startswith("0x")):
         raise invalid_params(f"{where}: expected 0x-prefixed hex, got {v!r}"[:300])
     try:
-        return bytes.fromhex(v[2:])
+        return bytes.fromhex(v[2:] if v.startswith("0x") else v)
     except ValueError:
         raise invalid_params(f"{where}: invalid hex"[:300]) from None
 

@@ -28,6 +28,7 @@ def test_state_call_at_head_and_in_history(server: Server, signer: Signer) -> No
 
     version = "0x" + RUNTIME_VERSION.encode(runtime_version(signer.config)).hex()
     assert server.call("state_call", "Core_version", "0x") == version
+    assert server.call("state_call", "Core_version", "") == version  # as polkadot-api sends it
     nonce = server.call("system_accountNextIndex", "//Alice")
     before = server.call("chain_getBlockHash")
     server.call("author_submitExtrinsic",

@@ -72,6 +72,9 @@ def test_transfer_block_header_hash_and_history(server: Server, signer: Signer) 
     # history: at the parent, the old value; the size and hash follow the value
     assert server.call("state_getStorage", "0x" + key.hex(), head["parentHash"]) == before
     assert server.call("state_getStorageAt", "0x" + key.hex(), block_hash) == after
+    # storage keys are sp_core::Bytes: 0x optional; block hashes are H256: 0x required
+    assert server.call("state_getStorage", key.hex(), block_hash) == after
+    assert server.error("state_getStorage", key.hex(), block_hash[2:])["code"] == -32602
     assert server.call("state_getStorageSize", "0x" + key.hex()) == len(after) // 2 - 1
     assert server.call("state_getStorageHash", "0x" + key.hex()) == \
         "0x" + blake2_256(bytes.fromhex(after[2:])).hex()
