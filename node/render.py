@@ -151,7 +151,9 @@ def print_outcome(data: dict[str, Any]) -> None:
     status = "[green]success[/green]" if data["success"] else f"[red]failed: {data['error']}[/red]"
     _console.print(f"extrinsic {data['extrinsic_hash']}\n  in block #{data['block_number']} "
                    f"{data['block_hash']} at index {data['index']}: {status}")
-    print_events(data["events"])
+    # the outcome's events are all of this extrinsic's phase, which the JSON leaves implied
+    phase = {"ApplyExtrinsic": data["index"]}
+    print_events([{**ev, "phase": phase} for ev in data["events"]])
 
 
 def print_blocks(blocks: list[dict[str, Any]]) -> None:

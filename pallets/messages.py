@@ -126,14 +126,25 @@ def mq_signing_bytes(message: Message, sequence: int) -> bytes:
     return MESSAGE.encode(message) + U64.encode(sequence)
 
 
-def decode_payload(message: Message, topic: bytes, codec: Codec) -> Any | None:
-    """The typed payload if `message` is on `topic` and decodes completely, else None."""
-    if message.destination != topic:
-        return None
+def decode_leading(codec: Codec, payload: bytes) -> Any | None:
+    """The value `codec` decodes from the start of `payload`, or None if it does not.
+
+    Bytes after the value are ignored: the reference decodes every message payload with
+    `Decode::decode(&mut &payload[..])` (phala-mq's `Message::decode` for the pallets'
+    handlers, `TypedReceiver` in pRuntime and the Gatekeeper), which does not check for
+    leftovers. Extrinsics and storage values stay strict (`Codec.decode`)."""
     try:
-        return codec.decode(message.payload)
+        return codec.decode_from(payload, 0)[0]
     except (ScaleDecodeError, ValueError):
         return None
+
+
+def decode_payload(message: Message, topic: bytes, codec: Codec) -> Any | None:
+    """The typed payload if `message` is on `topic` and its payload starts with a value of
+    `codec` (trailing bytes ignored, see decode_leading), else None."""
+    if message.destination != topic:
+        return None
+    return decode_leading(codec, message.payload)
 
 
 # -- shared small types ----------------------------------------------------------------

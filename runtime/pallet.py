@@ -136,6 +136,10 @@ class Pallet:
         self._errors = {e.name: e for e in self.ERRORS}
         self._resolved: dict[str, list[Codec]] = {}
 
+    def forget_cached_state(self) -> None:
+        """Drop in-memory copies of storage: raw storage writes (System.set_storage, ...)
+        may have changed what they mirror. Pallets that keep such copies override this."""
+
     # -- declarations ---------------------------------------------------------
     @classmethod
     def calls(cls) -> list[CallDecl]:

@@ -121,6 +121,11 @@ class Runtime:
                 raise ArithmeticError_(kind) from exc
             raise
 
+    def forget_cached_state(self) -> None:
+        """Every pallet drops its in-memory copies of storage (after raw storage writes)."""
+        for pallet in self.by_index.values():
+            pallet.forget_cached_state()
+
     # -- events and time -----------------------------------------------------------
     def deposit_event(self, encoded_event: bytes) -> None:
         """Record a RuntimeEvent (pallet index, variant, fields) in the current phase."""

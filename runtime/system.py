@@ -55,6 +55,7 @@ from runtime.dispatch import (
     TokenError,
     TooManyConsumers,
     decode_dispatch_error,
+    ensure_root,
 )
 from runtime.hashing import blake2_128, blake2_256, twox64
 from runtime.header import DIGEST
@@ -267,6 +268,30 @@ class System(Pallet):
     @call(0, ("remark", BYTES))
     def remark(self, origin: Origin, remark: bytes) -> None:
         """Make some on-chain remark (any origin, no effect)."""
+
+    @call(4, ("items", Vec(Tuple(BYTES, BYTES))))
+    def set_storage(self, origin: Origin, items: list[tuple[bytes, bytes]]) -> None:
+        """Set some items of storage (raw keys and values; Root only, no event)."""
+        ensure_root(origin)
+        for key, value in items:
+            self.rt.state.set(key, value)
+        self.rt.forget_cached_state()
+
+    @call(5, ("keys", Vec(BYTES)))
+    def kill_storage(self, origin: Origin, keys: list[bytes]) -> None:
+        """Kill some items from storage (raw keys; Root only, no event)."""
+        ensure_root(origin)
+        for key in keys:
+            self.rt.state.delete(key)
+        self.rt.forget_cached_state()
+
+    @call(6, ("prefix", BYTES), ("subkeys", U32))
+    def kill_prefix(self, origin: Origin, prefix: bytes, subkeys: int) -> None:
+        """Kill all storage items with a key that starts with `prefix`: those written in
+        this block, and at most `subkeys` of the committed ones (Root only, no event)."""
+        ensure_root(origin)
+        self.rt.state.clear_prefix_limited(prefix, subkeys)
+        self.rt.forget_cached_state()
 
     @call(7, ("remark", BYTES))
     def remark_with_event(self, origin: Origin, remark: bytes) -> None:

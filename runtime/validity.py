@@ -35,19 +35,20 @@ class TransactionValidityError(Exception):
 
     kind = "Invalid"
 
-    def __init__(self, reason: str, detail: str = "") -> None:
+    def __init__(self, reason: str, detail: str = "", code: int = 0) -> None:
         super().__init__(f"{self.kind}Transaction::{reason}" + (f": {detail}" if detail else ""))
         self.reason = reason
         self.detail = detail
+        self.code = code  # the u8 of a Custom reason
 
 
 class InvalidTransaction(TransactionValidityError):
     """sp_runtime InvalidTransaction (Call, Payment, Future, Stale, BadProof, ...)."""
 
-    def __init__(self, reason: str, detail: str = "") -> None:
+    def __init__(self, reason: str, detail: str = "", code: int = 0) -> None:
         if reason not in INVALID_REASONS:
             raise ValueError(f"unknown InvalidTransaction reason {reason!r}")
-        super().__init__(reason, detail)
+        super().__init__(reason, detail, code)
 
 
 class UnknownTransaction(TransactionValidityError):

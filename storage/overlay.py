@@ -111,6 +111,19 @@ class Overlay:
             self.delete(k)
         return len(keys)
 
+    def clear_prefix_limited(self, prefix: bytes, limit: int) -> None:
+        """sp_io's `clear_prefix(prefix, Some(limit))`: every pending key under prefix is
+        deleted, then the first `limit` committed keys under it in key order (counted
+        whether or not a pending change had already deleted them)."""
+        for k in self._pending_with_prefix(prefix):
+            self.delete(k)
+        if limit == 0:
+            return
+        for n, (k, _) in enumerate(self.base.iter_prefix(prefix), 1):
+            self.delete(k)
+            if n == limit:
+                break
+
     # -- block level ------------------------------------------------------------
     def changes(self) -> dict[bytes, bytes | None]:
         """The block's net changes (only meaningful with no open layer)."""

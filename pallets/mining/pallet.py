@@ -48,6 +48,9 @@ class PhalaMining(MiningHandlers):
         items.update({n: v for n, v in vars(Gatekeeper).items() if isinstance(v, StorageItem)})
         return items
 
+    def forget_cached_state(self) -> None:
+        self.gatekeeper.forget()
+
     # -- Gatekeeper hooks ---------------------------------------------------------------------
     def on_initialize(self, n: int) -> None:
         self.gatekeeper.apply_pending_report()
