@@ -6,6 +6,7 @@ types clients recognise. Values: enums are `Variant`s, structs dicts or dataclas
 
 from __future__ import annotations
 
+from runtime.balances import MULTI_ADDRESS
 from runtime.codec import (
     BOOL,
     BYTES,
@@ -13,7 +14,7 @@ from runtime.codec import (
     U64,
     U128,
     BytesCodec,
-    CEnum,
+    Codec,
     Enum,
     Option,
     Struct,
@@ -22,8 +23,9 @@ from runtime.codec import (
     Vec,
     with_path,
 )
-from runtime.extrinsic import Extrinsic
-from runtime.system import DISPATCH_ERROR, WEIGHT, DispatchClass
+from runtime.extrinsic import EXTRA, MULTI_SIGNATURE, Extrinsic
+from runtime.runtime import RUNTIME_CALL
+from runtime.system import DISPATCH_CLASS, DISPATCH_ERROR, WEIGHT
 from runtime.validity import (
     INVALID_REASONS,
     UNKNOWN_REASONS,
@@ -53,10 +55,18 @@ class ExtrinsicCodec(BytesCodec):
         Extrinsic.decode(full)  # ExtrinsicFormatError is a ScaleDecodeError
         return full, end
 
+    def metadata_twin(self) -> Codec:
+        """scale-info's description of an extrinsic: a composite of its encoded bytes."""
+        return with_path(Tuple(BYTES), self.path or "")
 
+
+# The runtime's extrinsic type; its parameters name the parts clients decode it with
+# (metadata's `extrinsic.ty`, and the runtime APIs' extrinsic argument).
 UNCHECKED_EXTRINSIC = with_path(
     ExtrinsicCodec(name="UncheckedExtrinsic"),
-    "sp_runtime::generic::unchecked_extrinsic::UncheckedExtrinsic")
+    "sp_runtime::generic::unchecked_extrinsic::UncheckedExtrinsic",
+    ("Address", MULTI_ADDRESS), ("Call", RUNTIME_CALL), ("Signature", MULTI_SIGNATURE),
+    ("Extra", EXTRA))
 OPAQUE_METADATA = with_path(BytesCodec(name="OpaqueMetadata"), "sp_core::OpaqueMetadata")
 
 TRANSACTION_SOURCE = with_path(
@@ -80,7 +90,6 @@ TRANSACTION_VALIDITY = with_path(
     Enum("Result<ValidTransaction, TransactionValidityError>",
          [("Ok", VALID_TRANSACTION), ("Err", TRANSACTION_VALIDITY_ERROR)]), "Result")
 
-DISPATCH_CLASS = with_path(CEnum(DispatchClass), "frame_support::dispatch::DispatchClass")
 RUNTIME_DISPATCH_INFO = with_path(Struct("RuntimeDispatchInfo", [
     ("weight", WEIGHT), ("class", DISPATCH_CLASS), ("partial_fee", U128)]),
     "pallet_transaction_payment::types::RuntimeDispatchInfo")

@@ -12,7 +12,8 @@ Mapping rules (the codec kinds of runtime/codec.py and the custom ones):
   unnamed fields (a Rust tuple struct), without a path -> Tuple.
 * EnumCodec / CEnum -> Variant, indices as declared. A variant's payload becomes named
   fields if it is an unnamed struct, unnamed fields if an unnamed tuple, else one field.
-* A leaf codec with a path (AccountId32, H256) -> Composite wrapping its plain type.
+* A leaf or unbounded vector with a path (AccountId32, H256, OpaqueMetadata) -> Composite
+  wrapping its plain type.
 * Bounded vectors -> `bounded_collections::bounded_vec::BoundedVec` around the Vec.
 * PermillCodec -> `Permill(u32)`; FixedPointCodec -> `FixedU128 { bits: u128 }`.
 * A codec with `metadata_twin()` (Era, DispatchError) is described by the twin it
@@ -192,9 +193,12 @@ class TypeRegistry:
 
     def _sequence(self, codec: Codec, item: Codec, bound: int | None) -> Json:
         seq = _type([], V("Sequence", {"ty": self.id_of(item)}))
-        if bound is None:
+        if bound is None and codec.path is None:
             return seq
         seq_id = self._register_plain(seq)
+        if bound is None:  # a named newtype around a Vec (sp_core::OpaqueMetadata)
+            return _type([], V("Composite", {"fields": [
+                _field(None, seq_id, f"Vec<{item.type_string}>")]}))
         return {"path": BOUNDED_VEC.split("::"),
                 "params": [{"name": "T", "ty": self.id_of(item)}, {"name": "S", "ty": None}],
                 "def": V("Composite", {"fields": [
