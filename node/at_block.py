@@ -96,8 +96,7 @@ def state_call(chain: Any, header: Header, method: str, data: bytes) -> bytes:
             value = m.impl(rt, *args)
         except BadInput as exc:
             raise RuntimeApiError(f"Bad input data provided to {m.name}: {exc}") from None
-        # resolved: an output holding a DispatchError or call is this runtime's
-        return rt.resolve(m.output).encode(value)  # type: ignore[no-any-return]
+    return m.output.encode(value)  # type: ignore[no-any-return]
 
 
 def dry_run(chain: Any, header: Header, extrinsic: bytes) -> bytes:
@@ -110,7 +109,6 @@ def dry_run(chain: Any, header: Header, extrinsic: bytes) -> bytes:
     except ScaleDecodeError as exc:
         raise RuntimeApiError(f"Bad input data provided to apply_extrinsic: {exc}") from None
     with _borrowed(chain, header) as rt:
-        result = rt.resolve(APPLY_EXTRINSIC_RESULT)  # its DispatchError is this runtime's
         try:
             call_of(rt, ext)
             applied = Executive(rt).apply_extrinsic(ext)
@@ -118,9 +116,12 @@ def dry_run(chain: Any, header: Header, extrinsic: bytes) -> bytes:
             raise RuntimeApiError(f"Bad input data provided to apply_extrinsic: {exc}") \
                 from None
         except TransactionValidityError as exc:
-            return result.encode(Variant("Err", validity_error(exc)))  # type: ignore[no-any-return]
+            return rt.resolve(APPLY_EXTRINSIC_RESULT).encode(  # type: ignore[no-any-return]
+                Variant("Err", validity_error(exc)))
         outcome = Variant("Ok", ()) if applied.error is None else Variant("Err", applied.error)
-        return result.encode(Variant("Ok", outcome))  # type: ignore[no-any-return]
+        # DispatchError needs this runtime's pallet indices: the codec as it completes it
+        return rt.resolve(APPLY_EXTRINSIC_RESULT).encode(  # type: ignore[no-any-return]
+            Variant("Ok", outcome))
 
 
 __all__ = ["METHODS", "RuntimeApiError", "decode_inputs", "dry_run", "runtime_at", "state_call"]

@@ -60,8 +60,9 @@ class ExtrinsicCodec(BytesCodec):
         return with_path(Tuple(BYTES), self.path or "")
 
 
-# The runtime's extrinsic type; its parameters name the parts clients decode it with
-# (metadata's `extrinsic.ty`, and the runtime APIs' extrinsic argument).
+# The runtime's extrinsic type (metadata's `extrinsic.ty` and the runtime APIs' argument).
+# The generic parameters are what polkadot.js reads from this path (a V15 registry whose
+# UncheckedExtrinsic lacks them fails to load), as for the extrinsic type of V14.
 UNCHECKED_EXTRINSIC = with_path(
     ExtrinsicCodec(name="UncheckedExtrinsic"),
     "sp_runtime::generic::unchecked_extrinsic::UncheckedExtrinsic",
@@ -88,7 +89,8 @@ TRANSACTION_VALIDITY_ERROR = with_path(
     "sp_runtime::transaction_validity::TransactionValidityError")
 TRANSACTION_VALIDITY = with_path(
     Enum("Result<ValidTransaction, TransactionValidityError>",
-         [("Ok", VALID_TRANSACTION), ("Err", TRANSACTION_VALIDITY_ERROR)]), "Result")
+         [("Ok", VALID_TRANSACTION), ("Err", TRANSACTION_VALIDITY_ERROR)]), "Result",
+    ("T", VALID_TRANSACTION), ("E", TRANSACTION_VALIDITY_ERROR))  # polkadot.js needs T, E
 
 RUNTIME_DISPATCH_INFO = with_path(Struct("RuntimeDispatchInfo", [
     ("weight", WEIGHT), ("class", DISPATCH_CLASS), ("partial_fee", U128)]),
@@ -121,7 +123,9 @@ class BadInput(Exception):
 
 
 DISPATCH_OUTCOME = with_path(
-    Enum("Result<(), DispatchError>", [("Ok", Tuple()), ("Err", DISPATCH_ERROR)]), "Result")
+    Enum("Result<(), DispatchError>", [("Ok", Tuple()), ("Err", DISPATCH_ERROR)]), "Result",
+    ("T", Tuple()), ("E", DISPATCH_ERROR))
 APPLY_EXTRINSIC_RESULT = with_path(
     Enum("Result<DispatchOutcome, TransactionValidityError>",
-         [("Ok", DISPATCH_OUTCOME), ("Err", TRANSACTION_VALIDITY_ERROR)]), "Result")
+         [("Ok", DISPATCH_OUTCOME), ("Err", TRANSACTION_VALIDITY_ERROR)]), "Result",
+    ("T", DISPATCH_OUTCOME), ("E", TRANSACTION_VALIDITY_ERROR))

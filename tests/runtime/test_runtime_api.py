@@ -63,7 +63,7 @@ def test_typed_codecs_carry_rust_paths() -> None:
     m = METHODS
     assert [c.path for _, c in m[VALIDATE].inputs] == [
         "sp_runtime::transaction_validity::TransactionSource",
-        "sp_runtime::generic::unchecked_extrinsic::UncheckedExtrinsic", None]
+        "sp_runtime::generic::unchecked_extrinsic::UncheckedExtrinsic", "primitive_types::H256"]
     out = m[VALIDATE].output
     assert out.path == "Result"
     assert [c.path for _, (_, c) in sorted(out.by_index.items())] == [
