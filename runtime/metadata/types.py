@@ -48,7 +48,6 @@ from runtime.codec import (
     VecCodec,
 )
 from runtime.codec import Variant as V
-from runtime.metadata.layout import TYPE
 
 BOUNDED_VEC = "bounded_collections::bounded_vec::BoundedVec"
 
@@ -71,7 +70,7 @@ class TypeRegistry:
         self._resolve = resolve       # completes placeholders (Runtime.resolve)
         self._types: list[Json | None] = []
         self._by_codec: dict[int, tuple[Codec, int]] = {}
-        self._by_shape: dict[bytes, int] = {}
+        self._by_shape: dict[Any, int] = {}
         self._open: dict[int, int | None] = {}    # codecs being described -> reserved id
         self._twins: dict[int, tuple[Codec, Codec]] = {}
 
@@ -108,7 +107,7 @@ class TypeRegistry:
             self._types[reserved] = ty
             tid = reserved
         else:
-            shape = TYPE.encode(ty)
+            shape = _shape(ty)
             found = self._by_shape.get(shape)
             if found is None:
                 found = self._by_shape[shape] = len(self._types)
@@ -206,7 +205,7 @@ class TypeRegistry:
                 "docs": []}
 
     def _register_plain(self, ty: Json) -> int:
-        shape = TYPE.encode(ty)
+        shape = _shape(ty)
         found = self._by_shape.get(shape)
         if found is None:
             found = self._by_shape[shape] = len(self._types)
@@ -232,6 +231,17 @@ def _unpathed(codec: Codec) -> Codec:
     plain = copy.copy(codec)
     plain.path, plain.params = None, ()
     return plain
+
+
+def _shape(value: Any) -> Any:
+    """A hashable copy of a type description: equal shapes are one registry type."""
+    if isinstance(value, V):
+        return (V, value.name, _shape(value.value))
+    if isinstance(value, dict):
+        return tuple((k, _shape(v)) for k, v in value.items())
+    if isinstance(value, list):
+        return tuple(_shape(v) for v in value)
+    return value
 
 
 def _type(path: list[str], definition: V) -> Json:
