@@ -23,6 +23,7 @@ Mapping rules (the codec kinds of runtime/codec.py and the custom ones):
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from typing import Any
 
@@ -107,12 +108,7 @@ class TypeRegistry:
             self._types[reserved] = ty
             tid = reserved
         else:
-            shape = _shape(ty)
-            found = self._by_shape.get(shape)
-            if found is None:
-                found = self._by_shape[shape] = len(self._types)
-                self._types.append(ty)
-            tid = found
+            tid = self._register_plain(ty)
         self._by_codec[key] = (codec, tid)
         return tid
 
@@ -205,6 +201,7 @@ class TypeRegistry:
                 "docs": []}
 
     def _register_plain(self, ty: Json) -> int:
+        """The id of a described type: an equal one already registered, or a new id."""
         shape = _shape(ty)
         found = self._by_shape.get(shape)
         if found is None:
@@ -222,12 +219,11 @@ class TypeRegistry:
         return [_field(None, self.id_of(payload), payload.type_string)]
 
 
+# A named newtype's plain inner codec (AccountId32 -> [u8; 32]), one per named codec.
 _PLAIN: dict[int, tuple[Codec, Codec]] = {}
 
 
 def _unpathed(codec: Codec) -> Codec:
-    import copy
-
     plain = copy.copy(codec)
     plain.path, plain.params = None, ()
     return plain
