@@ -106,7 +106,7 @@ async def get_keys_paged(ctx: Ctx, params: Params) -> Any:
     prefix = b"" if prefix_raw is None else params.hex_bytes(0, "prefix")
     count = params.opt_int(1, "count")
     if count is None:
-        count = params.raw(1)  # raises "missing"
+        raise RpcError(-32602, "Invalid params", "state_getKeysPaged: count is required")
     if count > MAX_KEYS_PAGE:
         raise RpcError(STATE_INVALID_COUNT, "Client error: count exceeds maximum value. "
                        f"value: {count}, max: {MAX_KEYS_PAGE}")
