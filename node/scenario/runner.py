@@ -180,7 +180,8 @@ class Runner:
                 self._log(a, None, [Outcome(f"{a.kind} {', '.join(names)}", "", True, None)])
             else:
                 calls += [(a, c) for c in calls_for(self, a)]
-        if not calls:
+        if not calls:  # settings only: they apply from `at_ms` on
+            self.fill_through(at_ms)
             return
         gap = at_ms - self.now_ms()
         outcomes = self.author([c for _, c in calls], gap if gap > 0 else self.block_time)
