@@ -32,6 +32,7 @@ from node.worker_sim import attach_simulator
 from runtime.keys import Keypair, parse_account
 from runtime.validity import TransactionValidityError
 
+SETTINGS = ("block_time", "offline", "online")  # node settings, not extrinsics
 CHUNK = 500  # blocks per Chain.seal call between progress updates
 
 
@@ -169,6 +170,8 @@ class Runner:
                   onlines: list[tuple[int, int, list[str]]]) -> None:
         """The actions at one chain time: simulator settings first, then one block."""
         calls: list[tuple[Action, tuple[str, Any, str]]] = []
+        if all(a.kind in SETTINGS for a in group):  # no block of its own: they apply from
+            self.fill_through(at_ms)                # the first block after `at_ms`
         for a in group:
             if a.kind == "block_time":
                 self.block_time = a.args["value"]
@@ -180,8 +183,7 @@ class Runner:
                 self._log(a, None, [Outcome(f"{a.kind} {', '.join(names)}", "", True, None)])
             else:
                 calls += [(a, c) for c in calls_for(self, a)]
-        if not calls:  # settings only: they apply from `at_ms` on
-            self.fill_through(at_ms)
+        if not calls:
             return
         gap = at_ms - self.now_ms()
         outcomes = self.author([c for _, c in calls], gap if gap > 0 else self.block_time)
