@@ -149,6 +149,7 @@ class Runner:
             if t_next is not None and t_next <= min(next_sample, sc.duration_ms):
                 if t_on is not None and t_on == t_next:
                     _, _, names = heapq.heappop(onlines)
+                    self.fill_through(t_next)
                     self.set_offline(names, False)
                     continue
                 group = [a for a in actions if a.at_ms == t_next]

@@ -73,4 +73,6 @@ def build_summary(run: Runner, wall_s: float) -> dict[str, Any]:
         "withdrawals": withdrawals,
         "forced_stops": stops(t.forced_stops),
         "stops": stops(t.stops),
+        "unresponsive": stops(t.unresponsive),
+        "recovered": stops(t.recovered),
     }

@@ -29,6 +29,8 @@ class Tally:
         default_factory=lambda: defaultdict(lambda: {"queued": [], "paid": []}))
     forced_stops: list[tuple[int, int, bytes]] = field(default_factory=list)
     stops: list[tuple[int, int, bytes]] = field(default_factory=list)
+    unresponsive: list[tuple[int, int, bytes]] = field(default_factory=list)
+    recovered: list[tuple[int, int, bytes]] = field(default_factory=list)
 
     def block(self, rt: Any, number: int, time_ms: int, raw_events: bytes | None) -> None:
         for rec in decode_events(rt, raw_events):
@@ -38,6 +40,10 @@ class Tally:
                 finalize = rec["phase"].name == "Finalization"
                 (self.forced_stops if finalize else self.stops).append(
                     (number, time_ms, a["miner"]))
+            elif ev.name == "PhalaMining" and name == "MinerEnterUnresponsive":
+                self.unresponsive.append((number, time_ms, a["miner"]))
+            elif ev.name == "PhalaMining" and name == "MinerExitUnresponsive":
+                self.recovered.append((number, time_ms, a["miner"]))
             if ev.name != _SP:
                 continue
             if name == "RewardReceived":
