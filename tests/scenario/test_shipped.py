@@ -13,6 +13,7 @@ Figure 5: 2,000 of Rich's 4,000 PHA are paid at once, the rest after the forced 
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 from typing import Any
 
@@ -141,3 +142,20 @@ def test_export_and_replay_reproduce_the_chain(exit14: tuple[Path, dict[str, Any
                                 str(tmp_path / "blocks"), "--against", chain)
     assert code == 0, (stdout, err)
     assert s["chain"]["head"]["hash"] in stdout
+
+
+def test_readme_worked_example(tmp_path: Path) -> None:
+    """scenarios/README.md's example runs and shows the figures it says it shows."""
+    readme = (Path(__file__).resolve().parents[2] / "scenarios" / "README.md").read_text()
+    [block] = [b.split("```")[0] for b in readme.split("```toml\n")[1:]]
+    (tmp_path / "example.toml").write_text(block)
+    code, stdout, err = run_cli("--json", "scenario", "run", str(tmp_path / "example.toml"),
+                                "--out", str(tmp_path / "out"))
+    assert code == 0, err
+    s = json.loads(stdout)
+    assert s["withdrawals"] == [{
+        "pid": 0, "who": "//Rich", "queued": [{"time_s": 3600, "shares": 2000 * PHA}],
+        "paid": [{"time_s": 3600, "amount": 2000 * PHA},
+                 {"time_s": 1_213_212, "amount": 2000 * PHA}]}]
+    assert [(x["worker"], x["time_s"]) for x in s["forced_stops"]] == \
+        [("A[0]", 608_412), ("A[1]", 608_412), ("C", 608_412)]
