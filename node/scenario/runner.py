@@ -14,12 +14,12 @@ heartbeat challenge of the workers not taken offline, so rewards are the Gatekee
 from __future__ import annotations
 
 import heapq
-import time
+import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from node.chain import EVENTS_KEY, Chain
+from node.chain import Chain
 from node.keystore import DeterministicKeypair, Keystore
 from node.pool import sign_call
 from node.scenario.actions import SP, calls_for, min_stake
@@ -62,7 +62,7 @@ class Runner:
         self.tally = Tally()
         self.metrics = Metrics(self)
         self.actions_log: list[dict[str, Any]] = []
-        self.rng_offline = __import__("random").Random(sc.seed ^ 0x0FF1)
+        self.rng_offline = random.Random(sc.seed ^ 0x0FF1)  # apart from the scores' draws
 
     # -- helpers --------------------------------------------------------------------------
     def now_ms(self) -> int:
@@ -276,9 +276,6 @@ class Runner:
             raise SetupFailed(f"{what}: " + "; ".join(f"{o.call} by {o.signer}: {o.error}"
                                                       for o in failed))
 
-    def elapsed(self, started: float) -> float:
-        return time.perf_counter() - started
-
 
 def registration_call(chain: Chain, ks: Keystore, pubkey: bytes, operator: bytes,
                       confidence_level: int, suri: str) -> Any:
@@ -315,5 +312,3 @@ def head_json(chain: Chain) -> dict[str, Any]:
     return {"number": head.number, "hash": "0x" + head.hash().hex(),
             "time_s": (chain.timestamp_at(head) - chain.genesis.timestamp_ms) / 1000}
 
-
-__all__ = ["Runner", "SetupFailed", "head_json", "EVENTS_KEY"]
