@@ -156,3 +156,28 @@ def test_check_validates_the_10000_worker_scenario() -> None:
     assert {k: doc[k] for k in ("preset", "workers", "pools", "actions", "duration_s")} == {
         "preset": "khala-2022", "workers": 10_000, "pools": 60, "actions": 9,
         "duration_s": 30 * 86_400}
+
+
+def test_genesis_file_scenario_keeps_its_workers(tmp_path: Path) -> None:
+    seed = Path(__file__).resolve().parents[1] / "node" / "data" / "seed_genesis.json"
+    text = GOOD.replace('preset = "dev"', f'genesis = "{seed}"')
+    (tmp_path / "g.toml").write_text(text)
+    sc = load_scenario(tmp_path / "g.toml")
+    doc = json.loads(sc.genesis_text)
+    assert [w["pubkey"] for w in doc["registry"]["workers"]] == \
+        ["//WorkerA", "//WorkerB", "//WorkerC", "//WorkerD", "//A", "//B"]
+    assert doc["block_time_ms"] == 12_000 and doc["sudo"] == "//Alice"
+    # the file's accounts are kept as they are (//Alice and //Bob are among them)
+    original = json.loads(seed.read_text())["balances"]["accounts"]
+    assert doc["balances"]["accounts"] == original
+
+
+def test_missing_genesis_file(tmp_path: Path) -> None:
+    message = refused(tmp_path, GOOD.replace('preset = "dev"', 'genesis = "nope.json"'))
+    assert message == f"scenario.genesis: no genesis file at {tmp_path / 'nope.json'}"
+
+
+def test_preset_or_genesis(tmp_path: Path) -> None:
+    message = refused(tmp_path, GOOD.replace('preset = "dev"\n', ''))
+    assert message == ("scenario.preset: give exactly one of preset (dev, khala-2021, "
+                       "khala-2022) or genesis (a genesis file)")
