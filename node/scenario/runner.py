@@ -91,21 +91,36 @@ class Runner:
 
     # -- blocks ---------------------------------------------------------------------------
     def author(self, calls: list[tuple[str, Any, str]], advance_ms: int) -> list[Outcome]:
-        """One block `advance_ms` after the head with `calls` applied in order."""
-        with self.chain.building(advance_ms) as b:
-            applied: list[tuple[int, str, str]] = []
-            invalid: list[Outcome] = []
-            for uri, call, what in calls:
-                try:
-                    idx = b.apply(sign_call(self.chain, self.signer(uri), call))
-                    applied.append((idx, uri, what))
-                except TransactionValidityError as exc:
-                    invalid.append(Outcome(what, uri, False, f"invalid transaction: {exc}"))
-            block = b.commit()
-        self._observe(block)
-        outcomes = [Outcome(what, uri, block["extrinsics"][idx]["success"],
-                            block["extrinsics"][idx]["error"]) for idx, uri, what in applied]
-        return outcomes + invalid
+        """`calls` applied in order in a block `advance_ms` after the head; their
+        outcomes in the same order. Calls that no longer fit the block's length
+        (ExhaustsResources: a set-up with thousands of workers) go on in the next
+        blocks, one block time apart."""
+        outcomes: list[Outcome] = []
+        rest = list(calls)
+        while rest:
+            placed: list[tuple[int | None, Outcome]] = []
+            overflow = len(rest)
+            with self.chain.building(advance_ms) as b:
+                for k, (uri, call, what) in enumerate(rest):
+                    try:
+                        idx = b.apply(sign_call(self.chain, self.signer(uri), call))
+                        placed.append((idx, Outcome(what, uri, True, None)))
+                    except TransactionValidityError as exc:
+                        if exc.reason == "ExhaustsResources" and placed:
+                            overflow = k
+                            break
+                        placed.append((None, Outcome(what, uri, False,
+                                                     f"invalid transaction: {exc}")))
+                block = b.commit()
+            self._observe(block)
+            for pos, o in placed:
+                if pos is not None:
+                    o.success = block["extrinsics"][pos]["success"]
+                    o.error = block["extrinsics"][pos]["error"]
+                outcomes.append(o)
+            rest = rest[overflow:]
+            advance_ms = self.block_time
+        return outcomes
 
     def _observe(self, block: Any) -> None:
         self.tally.block(self.chain.rt, block["number"], block["timestamp_ms"] - self.genesis_ms,

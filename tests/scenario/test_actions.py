@@ -147,3 +147,46 @@ def test_tokenomic_change(actions: tuple[Path, dict[str, Any]]) -> None:
     budget = [(int(r["time_s"]), r["budget_per_block"]) for r in rows(out, "network.csv")]
     assert budget == [(t, "100" if t < 7200 else "50") for t, _ in budget]
     assert len(budget) == 11
+
+
+def test_a_setup_longer_than_a_block_spills_into_the_next(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With room for only a few extrinsics per block (the length limit made small), the
+    set-up's calls go on in the following blocks, in order, and all succeed."""
+    import json
+
+    import runtime.validity
+
+    monkeypatch.setattr(runtime.validity, "NORMAL_LENGTH", 1200)
+    (tmp_path / "s.toml").write_text('''
+[scenario]
+preset = "dev"
+duration = "10m"
+sample_every = "10m"
+
+[[workers]]
+name = "A"
+score = 400
+count = 6
+
+[[pools]]
+name = "p"
+owner = "//Alice"
+workers = ["A"]
+
+[[delegators]]
+account = "//Bob"
+contribute = { p = "20000 PHA" }
+''')
+    code, stdout, err = run_cli("--json", "scenario", "run", str(tmp_path / "s.toml"),
+                                "--out", str(tmp_path / "out"))
+    assert code == 0, err
+    s = json.loads(stdout)
+    with (tmp_path / "out" / "workers.csv").open() as f:
+        first = [r for r in csv.DictReader(f)][:6]
+    # 14 set-up calls (create, 6 add_worker, contribute, 6 start_mining), about 2 kB:
+    # two blocks 12 s apart
+    assert (first[0]["block"], first[0]["time_s"]) == ("2", "24")
+    assert [r["state"] for r in first] == ["MiningIdle"] * 6
+    [pool] = s["pools"]
+    assert (pool["total_stake"], pool["free_stake"]) == (20_000 * PHA, 8000 * PHA)
