@@ -14,7 +14,7 @@ from runtime.codec import (
     U64,
     U128,
     BytesCodec,
-    CEnum,
+    Codec,
     Enum,
     Option,
     Struct,
@@ -25,7 +25,7 @@ from runtime.codec import (
 )
 from runtime.extrinsic import EXTRA, MULTI_SIGNATURE, Extrinsic
 from runtime.runtime import RUNTIME_CALL
-from runtime.system import DISPATCH_ERROR, WEIGHT, DispatchClass
+from runtime.system import DISPATCH_CLASS, DISPATCH_ERROR, WEIGHT
 from runtime.validity import (
     INVALID_REASONS,
     UNKNOWN_REASONS,
@@ -55,7 +55,12 @@ class ExtrinsicCodec(BytesCodec):
         Extrinsic.decode(full)  # ExtrinsicFormatError is a ScaleDecodeError
         return full, end
 
+    def metadata_twin(self) -> Codec:
+        """scale-info's description of an extrinsic: a composite of its encoded bytes."""
+        return with_path(Tuple(BYTES), self.path or "")
 
+
+# The runtime's extrinsic type (metadata's `extrinsic.ty` and the runtime APIs' argument).
 # The generic parameters are what polkadot.js reads from this path (a V15 registry whose
 # UncheckedExtrinsic lacks them fails to load), as for the extrinsic type of V14.
 UNCHECKED_EXTRINSIC = with_path(
@@ -87,7 +92,6 @@ TRANSACTION_VALIDITY = with_path(
          [("Ok", VALID_TRANSACTION), ("Err", TRANSACTION_VALIDITY_ERROR)]), "Result",
     ("T", VALID_TRANSACTION), ("E", TRANSACTION_VALIDITY_ERROR))  # polkadot.js needs T, E
 
-DISPATCH_CLASS = with_path(CEnum(DispatchClass), "frame_support::dispatch::DispatchClass")
 RUNTIME_DISPATCH_INFO = with_path(Struct("RuntimeDispatchInfo", [
     ("weight", WEIGHT), ("class", DISPATCH_CLASS), ("partial_fee", U128)]),
     "pallet_transaction_payment::types::RuntimeDispatchInfo")
