@@ -149,6 +149,10 @@ class Chain:
                      genesis=self.genesis)
 
     def close(self) -> None:
+        if self.base_path is not None:
+            from node.owner import release
+
+            release(self.base_path)  # the holder record is ours only while the lock is
         self.backend.close()
 
     def __enter__(self) -> Chain:
