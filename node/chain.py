@@ -18,11 +18,11 @@ from node.blockstore import BlockStore, StoreError
 from node.genesis import Genesis, GenesisError, parse_genesis
 from node.genesis_state import build_genesis_block
 from node.render import decode_events, event_json, extrinsic_outcome, json_context
-from runtime.executive import Executive
+from runtime.executive import Executive, InvalidBlock
 from runtime.extrinsic import Extrinsic, extrinsic_hash
 from runtime.hashing import storage_prefix
 from runtime.header import Header
-from runtime.validity import TransactionValidityError
+from runtime.validity import InvalidTransaction, TransactionValidityError
 from storage.leveldb import BackendError, LevelDBBackend
 from storage.state import ChainState, StateError
 
@@ -209,7 +209,7 @@ class Chain:
         """Validate `encoded` on top of the pool and include it (seal) or queue it.
 
         Raises TransactionValidityError (nothing changes) when it would not be valid in
-        the next block.
+        the next block, or (seal) when the block cannot be finalised with it.
         """
         with self.building() as b:
             b.apply_pending(warn if seal else (lambda m: None))
@@ -218,7 +218,11 @@ class Chain:
                 key = self.store.next_pending_key()
                 self.backend.write_batch({key: encoded}, ())
                 return {"extrinsic_hash": "0x" + extrinsic_hash(encoded).hex(), "pending": True}
-            block = b.commit()
+            try:
+                block = b.commit()
+            except InvalidBlock as exc:  # e.g. a root call that wiped the inherent's record
+                raise InvalidTransaction(
+                    "BadMandatory", f"the block cannot be finalised with it: {exc}") from None
         outcome = block["extrinsics"][index]
         return {"extrinsic_hash": outcome["extrinsic_hash"], "block_number": block["number"],
                 "block_hash": block["hash"], "index": outcome["index"],
