@@ -23,7 +23,7 @@ from runtime.extrinsic import Extrinsic, extrinsic_hash
 from runtime.hashing import storage_prefix
 from runtime.header import Header
 from runtime.validity import InvalidTransaction, TransactionValidityError
-from storage.leveldb import BackendError, LevelDBBackend
+from storage.leveldb import BackendError, BackendLocked, LevelDBBackend
 from storage.state import ChainState, StateError
 
 NOW_KEY = storage_prefix("Timestamp", "Now")
@@ -80,8 +80,16 @@ class Chain:
             raise ChainError("NoChain", f"no chain at {base_path} (run `phala-emu init` first)")
         try:
             backend = LevelDBBackend(path, create=False)
+        except BackendLocked:
+            from node.owner import describe_holder
+
+            raise ChainError("ChainInUse", f"the chain at {base_path} is in use by "
+                             f"{describe_holder(base_path)}") from None
         except BackendError as exc:
             raise ChainError("CorruptChain", str(exc)) from None
+        from node.owner import note_holder
+
+        note_holder(base_path)
         try:
             text = BlockStore(backend).genesis_text()
             if text is None:

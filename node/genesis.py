@@ -186,6 +186,11 @@ def parse_genesis(text: str | bytes) -> Genesis:
     for who, amount in merged.items():
         if amount > U128_MAX:
             raise GenesisError(f"balances: total for 0x{who.hex()} overflows u128")
+    issuance = sum(merged.values())
+    if issuance > U128_MAX:
+        # Balances.TotalIssuance is a u128: the sum of every balance must fit it too
+        raise GenesisError(f"balances: the total issuance {issuance} (accounts plus "
+                           f"mining.subsidy_pool) overflows u128 (max {U128_MAX})")
     return Genesis(
         name=_str(doc.get("name", d.name), "name"),
         id=_str(doc.get("id", d.id), "id"),

@@ -12,13 +12,11 @@ from rich.console import Console
 from rich.table import Table
 
 from runtime import ss58
-from runtime.codec import Codec, JsonContext, Vec
+from runtime.codec import Codec, JsonContext
 from runtime.extrinsic import Extrinsic, extrinsic_hash
 from runtime.header import Header
 from runtime.keys import parse_account
-from runtime.system import EVENT_RECORD, PHASE, RUNTIME_EVENT
-
-EVENT_RECORDS = Vec(EVENT_RECORD)
+from runtime.system import EVENT_RECORDS, PHASE
 
 
 def json_context(ss58_format: int) -> JsonContext:
@@ -33,8 +31,7 @@ def decode_events(rt: Any, raw: bytes | None) -> list[Any]:
     """Decoded EventRecords of a raw `System.Events` value (None = no events)."""
     if raw is None:
         return []
-    RUNTIME_EVENT.target = rt.event_codec
-    return EVENT_RECORDS.decode(raw)  # type: ignore[no-any-return]
+    return rt.resolve(EVENT_RECORDS).decode(raw)  # type: ignore[no-any-return]
 
 
 def event_json(rt: Any, record: Any, ctx: JsonContext, phase: bool = True) -> dict[str, Any]:
@@ -154,7 +151,9 @@ def print_outcome(data: dict[str, Any]) -> None:
     status = "[green]success[/green]" if data["success"] else f"[red]failed: {data['error']}[/red]"
     _console.print(f"extrinsic {data['extrinsic_hash']}\n  in block #{data['block_number']} "
                    f"{data['block_hash']} at index {data['index']}: {status}")
-    print_events(data["events"])
+    # the outcome's events are all of this extrinsic's phase, which the JSON leaves implied
+    phase = {"ApplyExtrinsic": data["index"]}
+    print_events([{**ev, "phase": phase} for ev in data["events"]])
 
 
 def print_blocks(blocks: list[dict[str, Any]]) -> None:

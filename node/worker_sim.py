@@ -55,6 +55,7 @@ from pallets.messages import (
     WORKING_REPORT_EVENT,
     Message,
     SignedMessage,
+    decode_leading,
     mq_signing_bytes,
     origin_worker,
 )
@@ -62,7 +63,6 @@ from pallets.mining.gk_replica import apply_worker_event, hashed_id, must_answer
 from pallets.mining.gk_state import GK_WORKER, GkWorker
 from runtime.codec import Variant, Vec
 from runtime.hashing import storage_prefix
-from runtime.scale import ScaleDecodeError
 from runtime.validity import TransactionValidityError
 
 SIM_WORKER = b"Q"   # Q ++ pubkey -> JSON {"replica": hex SCALE GkWorker, "outbox": [...]}
@@ -157,9 +157,8 @@ class WorkerSimulator:
         for msg in messages:
             if msg.destination != SYSTEM_EVENT_TOPIC or msg.sender.name != "Pallet":
                 continue
-            try:
-                event = SYSTEM_EVENT.decode(msg.payload)
-            except (ScaleDecodeError, ValueError):
+            event = decode_leading(SYSTEM_EVENT, msg.payload)  # as pRuntime's TypedReceiver
+            if event is None:
                 continue
             if event.name == "HeartbeatChallenge":
                 self._on_challenge(number, now_ms, event.value.seed,

@@ -31,6 +31,7 @@ from runtime.codec import (
     Tuple,
     Variant,
     Vec,
+    with_path,
 )
 from runtime.scale import ScaleDecodeError
 
@@ -60,7 +61,7 @@ def topic_is_offchain(topic: bytes) -> bool:
 
 
 # -- MessageOrigin ----------------------------------------------------------------------
-MESSAGE_ORIGIN = Enum("MessageOrigin", [
+MESSAGE_ORIGIN = with_path(Enum("MessageOrigin", [
     ("Pallet", BYTES, 0),
     ("Contract", H256, 1),
     ("Worker", PUBKEY, 2),
@@ -69,7 +70,7 @@ MESSAGE_ORIGIN = Enum("MessageOrigin", [
     ("Gatekeeper", None, 5),
     ("Cluster", H256, 6),
     ("Reserved", None, 255),
-])
+]), "phala_mq::types::MessageOrigin")
 
 _OFFCHAIN_ORIGINS = frozenset({"Cluster", "Contract", "Worker", "Gatekeeper"})
 ORIGIN_GATEKEEPER = Variant("Gatekeeper")
@@ -100,8 +101,9 @@ class Message:
     payload: bytes
 
 
-MESSAGE = Struct("Message", [
-    ("sender", MESSAGE_ORIGIN), ("destination", BYTES), ("payload", BYTES)], Message)
+MESSAGE = with_path(Struct("Message", [
+    ("sender", MESSAGE_ORIGIN), ("destination", BYTES), ("payload", BYTES)], Message),
+    "phala_mq::types::Message")
 
 
 @dataclass(frozen=True)
@@ -111,8 +113,9 @@ class SignedMessage:
     signature: bytes
 
 
-SIGNED_MESSAGE = Struct("SignedMessage", [
-    ("message", MESSAGE), ("sequence", U64), ("signature", BYTES)], SignedMessage)
+SIGNED_MESSAGE = with_path(Struct("SignedMessage", [
+    ("message", MESSAGE), ("sequence", U64), ("signature", BYTES)], SignedMessage),
+    "phala_mq::types::SignedMessage")
 
 
 def mq_signing_bytes(message: Message, sequence: int) -> bytes:
@@ -123,30 +126,42 @@ def mq_signing_bytes(message: Message, sequence: int) -> bytes:
     return MESSAGE.encode(message) + U64.encode(sequence)
 
 
-def decode_payload(message: Message, topic: bytes, codec: Codec) -> Any | None:
-    """The typed payload if `message` is on `topic` and decodes completely, else None."""
-    if message.destination != topic:
-        return None
+def decode_leading(codec: Codec, payload: bytes) -> Any | None:
+    """The value `codec` decodes from the start of `payload`, or None if it does not.
+
+    Bytes after the value are ignored: the reference decodes every message payload with
+    `Decode::decode(&mut &payload[..])` (phala-mq's `Message::decode` for the pallets'
+    handlers, `TypedReceiver` in pRuntime and the Gatekeeper), which does not check for
+    leftovers. Extrinsics and storage values stay strict (`Codec.decode`)."""
     try:
-        return codec.decode(message.payload)
+        return codec.decode_from(payload, 0)[0]
     except (ScaleDecodeError, ValueError):
         return None
 
 
+def decode_payload(message: Message, topic: bytes, codec: Codec) -> Any | None:
+    """The typed payload if `message` is on `topic` and its payload starts with a value of
+    `codec` (trailing bytes ignored, see decode_leading), else None."""
+    if message.destination != topic:
+        return None
+    return decode_leading(codec, message.payload)
+
+
 # -- shared small types ----------------------------------------------------------------
 # registry.md §10: Emulated (2) is the emulator's attestation provider.
-ATTESTATION_PROVIDER = Enum("AttestationProvider", [("Root", None), ("Ias", None),
-                                                    ("Emulated", None)])
+ATTESTATION_PROVIDER = with_path(Enum("AttestationProvider", [("Root", None), ("Ias", None),
+                                                    ("Emulated", None)]),
+    "phala_types::AttestationProvider")
 PROVIDER_ROOT = Variant("Root")
 PROVIDER_IAS = Variant("Ias")
 PROVIDER_EMULATED = Variant("Emulated")
 
-TOKENOMIC_PARAMETERS = Struct("TokenomicParameters", [
+TOKENOMIC_PARAMETERS = with_path(Struct("TokenomicParameters", [
     ("pha_rate", U128), ("rho", U128), ("budget_per_block", U128), ("v_max", U128),
     ("cost_k", U128), ("cost_b", U128), ("slash_rate", U128), ("treasury_ratio", U128),
     ("heartbeat_window", U32), ("rig_k", U128), ("rig_b", U128), ("re", U128),
     ("k", U128), ("kappa", U128),
-], TokenomicParams)
+], TokenomicParams), "phala_types::messaging::TokenomicParameters")
 
 # -- SystemEvent (topic phala/system/event) -------------------------------------------
 @dataclass(frozen=True)
@@ -157,7 +172,7 @@ class RegisteredInfo:
     confidence_level: int
 
 
-WORKER_EVENT = Enum("WorkerEvent", [
+WORKER_EVENT = with_path(Enum("WorkerEvent", [
     ("Registered", Struct("WorkerInfo", [
         ("attestation_provider", Option(ATTESTATION_PROVIDER)),
         ("confidence_level", U8)], RegisteredInfo)),
@@ -167,7 +182,7 @@ WORKER_EVENT = Enum("WorkerEvent", [
     ("Stopped", None),
     ("EnterUnresponsive", None),
     ("ExitUnresponsive", None),
-])
+]), "phala_types::messaging::WorkerEvent")
 
 
 @dataclass(frozen=True)
@@ -182,12 +197,12 @@ class HeartbeatChallenge:
     online_target: int
 
 
-SYSTEM_EVENT = Enum("SystemEvent", [
+SYSTEM_EVENT = with_path(Enum("SystemEvent", [
     ("WorkerEvent", Struct("WorkerEventWithKey", [
         ("pubkey", PUBKEY), ("event", WORKER_EVENT)], WorkerEventWithKey)),
     ("HeartbeatChallenge", Struct("HeartbeatChallenge", [
         ("seed", U256), ("online_target", U256)], HeartbeatChallenge)),
-])
+]), "phala_types::messaging::SystemEvent")
 
 
 def worker_event(pubkey: bytes, event: Variant) -> Variant:
@@ -216,7 +231,7 @@ class RandomNumberEvent:
     last_random_number: bytes
 
 
-GATEKEEPER_EVENT = Enum("GatekeeperEvent", [
+GATEKEEPER_EVENT = with_path(Enum("GatekeeperEvent", [
     ("NewRandomNumber", Struct("RandomNumberEvent", [
         ("block_number", U32), ("random_number", PUBKEY), ("last_random_number", PUBKEY)],
         RandomNumberEvent)),
@@ -224,16 +239,16 @@ GATEKEEPER_EVENT = Enum("GatekeeperEvent", [
     ("RepairV", None),
     ("PhalaLaunched", None),
     ("UnrespFix", None),
-])
+]), "phala_types::messaging::GatekeeperEvent")
 
 # -- WorkingReportEvent (topic phala/mining/report) -----------------------------------
 _HEARTBEAT_FIELDS = [("session_id", U32), ("challenge_block", U32),
                      ("challenge_time", U64), ("iterations", U64)]
-WORKING_REPORT_EVENT = Enum("WorkingReportEvent", [
+WORKING_REPORT_EVENT = with_path(Enum("WorkingReportEvent", [
     ("Heartbeat", Struct("Heartbeat", _HEARTBEAT_FIELDS)),
     ("HeartbeatV2", Struct("HeartbeatV2", _HEARTBEAT_FIELDS + [
         ("n_clusters", U32), ("n_contracts", U32)])),
-])
+]), "phala_types::messaging::WorkingReportEvent")
 
 # -- WorkingInfoUpdateEvent (topic ^phala/mining/update) ------------------------------
 @dataclass(frozen=True)
@@ -246,8 +261,9 @@ class SettleInfo:
     treasury: int
 
 
-SETTLE_INFO = Struct("SettleInfo", [
-    ("pubkey", PUBKEY), ("v", U128), ("payout", U128), ("treasury", U128)], SettleInfo)
+SETTLE_INFO = with_path(Struct("SettleInfo", [
+    ("pubkey", PUBKEY), ("v", U128), ("payout", U128), ("treasury", U128)], SettleInfo),
+    "phala_types::messaging::SettleInfo")
 
 
 @dataclass(frozen=True)
@@ -262,41 +278,44 @@ class WorkingInfoUpdateEvent:
         return not (self.offline or self.recovered_to_online or self.settle)
 
 
-WORKING_INFO_UPDATE_EVENT = Struct("WorkingInfoUpdateEvent", [
+WORKING_INFO_UPDATE_EVENT = with_path(Struct("WorkingInfoUpdateEvent", [
     ("block_number", U32), ("timestamp_ms", U64), ("offline", Vec(PUBKEY)),
     ("recovered_to_online", Vec(PUBKEY)), ("settle", Vec(SETTLE_INFO)),
-], WorkingInfoUpdateEvent)
+], WorkingInfoUpdateEvent), "phala_types::messaging::WorkingInfoUpdateEvent")
 
 # -- registry topics --------------------------------------------------------------------
-REGISTRY_EVENT = Enum("RegistryEvent", [
+REGISTRY_EVENT = with_path(Enum("RegistryEvent", [
     ("BenchReport", Struct("BenchReport", [("start_time", U64), ("iterations", U64)])),
     ("MasterPubkey", Struct("MasterPubkey", [("master_pubkey", PUBKEY)])),
-])
+]), "phala_types::messaging::RegistryEvent")
 
-GATEKEEPER_REGISTRY_EVENT = Enum("GatekeeperRegistryEvent", [
+GATEKEEPER_REGISTRY_EVENT = with_path(Enum("GatekeeperRegistryEvent", [
     ("RotatedMasterPubkey", Struct("RotatedMasterPubkey", [
         ("rotation_id", U64), ("master_pubkey", PUBKEY)])),
-])
+]), "phala_types::messaging::GatekeeperRegistryEvent")
 
-_NEW_GATEKEEPER = Struct("NewGatekeeperEvent", [("pubkey", PUBKEY), ("ecdh_pubkey", PUBKEY)])
-_MASTER_PUBKEY_EVENT = Struct("MasterPubkeyEvent", [("master_pubkey", PUBKEY)])
-GATEKEEPER_LAUNCH = Enum("GatekeeperLaunch", [
+_NEW_GATEKEEPER = with_path(
+    Struct("NewGatekeeperEvent", [("pubkey", PUBKEY), ("ecdh_pubkey", PUBKEY)]),
+    "phala_types::messaging::NewGatekeeperEvent")
+_MASTER_PUBKEY_EVENT = with_path(Struct("MasterPubkeyEvent", [("master_pubkey", PUBKEY)]),
+    "phala_types::messaging::MasterPubkeyEvent")
+GATEKEEPER_LAUNCH = with_path(Enum("GatekeeperLaunch", [
     ("FirstGatekeeper", _NEW_GATEKEEPER),
     ("MasterPubkeyOnChain", _MASTER_PUBKEY_EVENT),
     ("RotateMasterKey", Struct("RotateMasterKeyEvent", [
         ("rotation_id", U64), ("gk_identities", Vec(_NEW_GATEKEEPER))])),
     ("MasterPubkeyRotated", _MASTER_PUBKEY_EVENT),
-])
-GATEKEEPER_CHANGE = Enum("GatekeeperChange", [
+]), "phala_types::messaging::GatekeeperLaunch")
+GATEKEEPER_CHANGE = with_path(Enum("GatekeeperChange", [
     ("Registered", _NEW_GATEKEEPER),
     ("Unregistered", Struct("RemoveGatekeeperEvent", [("pubkey", PUBKEY)])),
-])
+]), "phala_types::messaging::GatekeeperChange")
 
-RETIRE_CONDITION = Enum("RetireCondition", [
+RETIRE_CONDITION = with_path(Enum("RetireCondition", [
     ("VersionLessThan", Tuple(U32, U32, U32)),
     ("VersionIs", Tuple(U32, U32, U32)),
-])
-PRUNTIME_MANAGEMENT_EVENT = Enum("PRuntimeManagementEvent", [
+]), "phala_types::messaging::RetireCondition")
+PRUNTIME_MANAGEMENT_EVENT = with_path(Enum("PRuntimeManagementEvent", [
     ("RetirePRuntime", RETIRE_CONDITION),
     ("SetConsensusVersion", U32),
-])
+]), "phala_types::messaging::PRuntimeManagementEvent")

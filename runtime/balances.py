@@ -24,6 +24,7 @@ from runtime.codec import (
     Struct,
     Variant,
     Vec,
+    with_path,
 )
 from runtime.dispatch import (
     ArithmeticError_,
@@ -33,16 +34,19 @@ from runtime.dispatch import (
     ensure_root,
     ensure_signed,
 )
-from runtime.pallet import Pallet, call, errors, events
+from runtime.pallet import Pallet, call, constants, errors, events
 from runtime.storage_items import StorageMap, StorageValue
 from runtime.system import AccountData
 
 REASONS = {"Fee": 0, "Misc": 1, "All": 2}
 REASON_NAMES = {v: k for k, v in REASONS.items()}
-REASONS_CODEC = EnumCodec("Reasons", [("Fee", None), ("Misc", None), ("All", None)])
-BALANCE_LOCK = Struct("BalanceLock", [("id", FixedBytes(8, "LockIdentifier")),
-                                      ("amount", U128), ("reasons", REASONS_CODEC)])
+REASONS_CODEC = with_path(EnumCodec("Reasons", [("Fee", None), ("Misc", None), ("All", None)]),
+    "pallet_balances::types::Reasons")
+BALANCE_LOCK = with_path(Struct("BalanceLock", [("id", FixedBytes(8, "LockIdentifier")),
+                                      ("amount", U128), ("reasons", REASONS_CODEC)]),
+    "pallet_balances::types::BalanceLock", ("Balance", U128))
 BALANCE = Compact(U128)
+MAX_LOCKS = 50  # the reference runtime's; only the stake pool sets a lock here (one)
 
 
 class MultiAddressCodec(EnumCodec):
@@ -65,7 +69,8 @@ class MultiAddressCodec(EnumCodec):
         return super().from_json(value, ctx)
 
 
-MULTI_ADDRESS = MultiAddressCodec()
+MULTI_ADDRESS = with_path(MultiAddressCodec(), "sp_runtime::multiaddress::MultiAddress",
+                          ("AccountId", ACCOUNT), ("AccountIndex", U32))
 
 
 def lookup(address: Variant | bytes) -> bytes:
@@ -83,6 +88,13 @@ def lookup(address: Variant | bytes) -> bytes:
 
 class Balances(Pallet):
     NAME = "Balances"
+    CRATE = "pallet_balances"
+    CONSTANTS = constants(
+        ("ExistentialDeposit", U128, lambda cfg: cfg.existential_deposit,
+         "The minimum amount required to keep an account open."),
+        ("MaxLocks", U32, lambda cfg: MAX_LOCKS,
+         "The maximum number of locks that should exist on an account."),
+    )
     EVENTS = events(
         ("Endowed", [("account", ACCOUNT), ("free_balance", U128)], "An account was created."),
         ("DustLost", [("account", ACCOUNT), ("amount", U128)], "An account was reaped."),

@@ -38,6 +38,9 @@ class Codec:
     # The Rust type path metadata gives this type (e.g. "sp_core::crypto::AccountId32"),
     # None for types metadata describes structurally (primitives, Vec, Option, tuples).
     path: str | None = None
+    # Its generic parameters as metadata names them: (name, codec or None), e.g.
+    # MultiAddress's ("AccountId", ACCOUNT), ("AccountIndex", U32).
+    params: tuple[tuple[str, Codec | None], ...] = ()
 
     def encode(self, value: Any) -> bytes:
         raise NotImplementedError
@@ -67,9 +70,11 @@ class Codec:
         return f"<codec {self.type_string}>"
 
 
-def with_path(codec: C, path: str) -> C:
-    """Give `codec` the Rust type path its metadata type carries; returns the codec."""
+def with_path(codec: C, path: str, *params: tuple[str, Codec | None]) -> C:
+    """Give `codec` the Rust type path (and generic parameters) its metadata type carries;
+    returns the codec."""
     codec.path = path
+    codec.params = tuple(params)
     return codec
 
 
@@ -135,7 +140,7 @@ class PermillCodec(UInt):
         return v
 
 
-PERMILL = PermillCodec()
+PERMILL = with_path(PermillCodec(), "sp_arithmetic::per_things::Permill")
 
 
 class BoolCodec(Codec):
@@ -287,7 +292,7 @@ class FixedBytes(Codec):
         return parse_hex(value, self.n)
 
 
-H256 = FixedBytes(32, "H256")
+H256 = with_path(FixedBytes(32, "H256"), "primitive_types::H256")
 PUBKEY = FixedBytes(32, "[u8; 32]")
 U256_BE = FixedBytes(32)
 
@@ -307,7 +312,7 @@ class AccountIdCodec(FixedBytes):
         return ctx.parse_account(value)
 
 
-ACCOUNT = AccountIdCodec()
+ACCOUNT = with_path(AccountIdCodec(), "sp_core::crypto::AccountId32")
 
 
 class OptionCodec(Codec):
@@ -583,7 +588,7 @@ class FixedPointCodec(UInt):
         return super().from_json(value, ctx)
 
 
-FIXED = FixedPointCodec()
+FIXED = with_path(FixedPointCodec(), "substrate_fixed::FixedU128")
 
 
 def fixed_decimal(bits: int, digits: int = 20) -> str:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
+from runtime.codec import U8, Codec, EnumCodec, with_path
 from runtime.scale import ScaleDecodeError
 
 MIN_PERIOD = 4
@@ -108,3 +110,31 @@ class Era:
         if self.is_immortal:
             return U64_MAX
         return self.birth(current) + self.period
+
+
+class EraCodec(Codec):
+    """`Era` values as SCALE (the extrinsic's CheckMortality extra)."""
+
+    type_string = "Era"
+
+    def encode(self, value: Era) -> bytes:
+        return value.encode()
+
+    def decode_from(self, data: bytes, offset: int) -> tuple[Era, int]:
+        return Era.decode(data, offset)
+
+    def default(self) -> Era:
+        return Era()
+
+    def to_json(self, value: Era, ctx: Any) -> Any:
+        return "Immortal" if value.is_immortal else {"period": value.period,
+                                                     "phase": value.phase}
+
+    def metadata_twin(self) -> Codec:
+        """sp_runtime's own description, byte for byte: `Immortal` = 0x00, and a mortal
+        era's two bytes read as variant `Mortal<first byte>` holding the second byte."""
+        return EnumCodec("Era", [("Immortal", None, 0)]
+                         + [(f"Mortal{i}", U8, i) for i in range(1, 256)])
+
+
+ERA = with_path(EraCodec(), "sp_runtime::generic::era::Era")

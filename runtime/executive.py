@@ -22,7 +22,7 @@ from runtime.extrinsic import BARE_V4
 from runtime.header import Header, decode_block
 from runtime.runtime import Runtime
 from runtime.scale import ScaleDecodeError, encode_compact
-from runtime.system import EVENT_RECORD, PHASE, RUNTIME_EVENT, dispatch_info
+from runtime.system import EVENT_RECORDS, PHASE, dispatch_info
 from runtime.validity import (
     InvalidTransaction,
     UnknownTransaction,
@@ -250,10 +250,7 @@ def decode_event_records(rt: Runtime, raw: bytes | None) -> list[dict[str, Any]]
     """Decode a stored System.Events value (e.g. one saved from an earlier block)."""
     if raw is None:
         return []
-    RUNTIME_EVENT.target = rt.event_codec
-    from runtime.codec import Vec
-
-    return Vec(EVENT_RECORD).decode(raw)  # type: ignore[no-any-return]
+    return rt.resolve(EVENT_RECORDS).decode(raw)  # type: ignore[no-any-return]
 
 
 __all__ = ["PHASE", "ApplyResult", "BlockVerificationError", "Executive", "InvalidBlock",

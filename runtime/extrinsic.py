@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from runtime import keys
-from runtime.era import Era
+from runtime.codec import H256, U32, U128, Codec, Compact, EnumCodec, FixedBytes, Tuple, with_path
+from runtime.era import ERA, Era
 from runtime.hashing import blake2_256
 from runtime.scale import ScaleDecodeError, decode_compact, encode_compact
 
@@ -32,6 +33,56 @@ _UNSUPPORTED_ADDRESSES = {1: "Index", 2: "Raw", 4: "Address20"}
 MAX_NONCE = (1 << 32) - 1  # Compact<u32> index
 MAX_TIP = (1 << 128) - 1  # Compact<u128> balance
 MAX_UNHASHED_PAYLOAD = 256
+
+
+
+def _signature(n: int, scheme: str) -> Codec:
+    return with_path(Tuple(FixedBytes(n)), f"sp_core::{scheme}::Signature")
+
+
+MULTI_SIGNATURE = with_path(EnumCodec("MultiSignature", [
+    ("Ed25519", _signature(64, "ed25519"), SIG_ED25519),
+    ("Sr25519", _signature(64, "sr25519"), SIG_SR25519),
+    ("Ecdsa", _signature(65, "ecdsa"), SIG_ECDSA),
+]), "sp_runtime::MultiSignature")
+
+
+@dataclass(frozen=True)
+class SignedExtension:
+    """One signed extension: what the extrinsic carries (`extra`) and what is only
+    signed (`additional`), as metadata describes them (substrate.md §5.3)."""
+
+    identifier: str
+    extra: Codec
+    additional: Codec
+
+
+def _extension(identifier: str, path: str, *fields: Codec, additional: Codec) -> SignedExtension:
+    return SignedExtension(identifier, with_path(Tuple(*fields), path), additional)
+
+
+_NOTHING = Tuple()
+_FRAME = "frame_system::extensions::"
+# The emulator's extensions in order; `SignedPart` and `signing_payload` lay out exactly
+# these bytes (tests check that EXTRA and ADDITIONAL encode the same).
+SIGNED_EXTENSIONS = [
+    _extension("CheckNonZeroSender", _FRAME + "check_non_zero_sender::CheckNonZeroSender",
+               additional=_NOTHING),
+    _extension("CheckSpecVersion", _FRAME + "check_spec_version::CheckSpecVersion",
+               additional=U32),
+    _extension("CheckTxVersion", _FRAME + "check_tx_version::CheckTxVersion", additional=U32),
+    _extension("CheckGenesis", _FRAME + "check_genesis::CheckGenesis", additional=H256),
+    _extension("CheckMortality", _FRAME + "check_mortality::CheckMortality", ERA,
+               additional=H256),
+    _extension("CheckNonce", _FRAME + "check_nonce::CheckNonce", Compact(U32),
+               additional=_NOTHING),
+    _extension("CheckWeight", _FRAME + "check_weight::CheckWeight", additional=_NOTHING),
+    _extension("ChargeTransactionPayment",
+               "pallet_transaction_payment::ChargeTransactionPayment", Compact(U128),
+               additional=_NOTHING),
+]
+EXTRA = Tuple(*(e.extra for e in SIGNED_EXTENSIONS))
+ADDITIONAL = Tuple(*(e.additional for e in SIGNED_EXTENSIONS))
 
 
 class ExtrinsicFormatError(ScaleDecodeError):

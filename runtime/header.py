@@ -10,21 +10,33 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from runtime.codec import BYTES, H256, U32, Compact, Enum, FixedBytes, Struct, Tuple, Variant, Vec
+from runtime.codec import (
+    BYTES,
+    H256,
+    U32,
+    Compact,
+    Enum,
+    FixedBytes,
+    Struct,
+    Tuple,
+    Variant,
+    Vec,
+    with_path,
+)
 from runtime.hashing import blake2_256
 from runtime.scale import ScaleDecodeError, decode_compact, encode_compact
 
 ENGINE_ID = FixedBytes(4, "ConsensusEngineId")
 # Fixed indices: 1, 2, 3 and 7 belonged to retired variants and are never produced.
-DIGEST_ITEM = Enum("DigestItem", [
+DIGEST_ITEM = with_path(Enum("DigestItem", [
     ("Other", BYTES, 0),
     ("Consensus", Tuple(ENGINE_ID, BYTES), 4),
     ("Seal", Tuple(ENGINE_ID, BYTES), 5),
     ("PreRuntime", Tuple(ENGINE_ID, BYTES), 6),
     ("RuntimeEnvironmentUpdated", None, 8),
-])
+]), "sp_runtime::generic::digest::DigestItem")
 DIGEST_LOGS = Vec(DIGEST_ITEM)
-DIGEST = Struct("Digest", [("logs", DIGEST_LOGS)])
+DIGEST = with_path(Struct("Digest", [("logs", DIGEST_LOGS)]), "sp_runtime::generic::digest::Digest")
 
 
 @dataclass
@@ -48,9 +60,10 @@ class Header:
         return blake2_256(self.encode())
 
 
-HEADER = Struct("Header", [("parent_hash", H256), ("number", Compact(U32)),
+HEADER = with_path(Struct("Header", [("parent_hash", H256), ("number", Compact(U32)),
                            ("state_root", H256), ("extrinsics_root", H256),
-                           ("digest", DIGEST_LOGS)], Header)
+                           ("digest", DIGEST_LOGS)], Header),
+    "sp_runtime::generic::header::Header", ("Number", U32))
 
 
 def encode_block(header: Header, extrinsics: list[bytes]) -> bytes:

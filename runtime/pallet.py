@@ -31,10 +31,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from runtime.codec import Codec, EnumCodec, StructCodec
+from runtime.binding import needs_binding
+from runtime.codec import Codec, EnumCodec, StructCodec, with_path
 from runtime.dispatch import ModuleError
 
 if TYPE_CHECKING:
+    from runtime.config import RuntimeConfig
     from runtime.runtime import Runtime
 
 
@@ -60,6 +62,22 @@ class CallDecl:
     args: list[tuple[str, Codec]]
     doc: str
     func: Callable[..., Any]
+
+
+@dataclass(frozen=True)
+class ConstantDecl:
+    name: str
+    codec: Codec
+    value: Callable[[RuntimeConfig], Any]   # read from the runtime's config
+    doc: str
+
+
+def constants(*decls: tuple[str, Codec, Callable[[RuntimeConfig], Any], str]
+              | tuple[str, Codec, Callable[[RuntimeConfig], Any]]) -> list[ConstantDecl]:
+    """Declare a pallet's constants (its `Config` values, as metadata lists them):
+    (name, codec, config -> value, doc)."""
+    return [ConstantDecl(d[0], d[1], d[2], d[3] if len(d) > 3 else "")  # type: ignore[misc]
+            for d in decls]
 
 
 def events(*decls: tuple[str, Sequence[tuple[str, Codec]], str]
@@ -91,16 +109,32 @@ def call(index: int, *args: tuple[str, Codec]) -> Callable[[CallFn], CallFn]:
     return mark
 
 
+def _enum_of(cls: type[Pallet], kind: str, codec: EnumCodec, docs: dict[str, str]) -> EnumCodec:
+    """A pallet enum as metadata describes it: FRAME's path and each variant's docs."""
+    if cls.CRATE:
+        with_path(codec, f"{cls.CRATE}::pallet::{kind}")
+    codec.variant_docs = docs  # type: ignore[attr-defined]
+    return codec
+
+
 class Pallet:
     NAME: str = ""
     EVENTS: list[EventDecl] = []
     ERRORS: list[ErrorDecl] = []
+    CONSTANTS: list[ConstantDecl] = []
+    # The Rust crate (and module) metadata places the pallet's enums under, e.g.
+    # "pallet_balances" gives `pallet_balances::pallet::Call`.
+    CRATE: str = ""
+    _call_codec: EnumCodec | None = None    # per-class caches (read through cls.__dict__)
+    _event_codec: EnumCodec | None = None
+    _error_codec: EnumCodec | None = None
 
     def __init__(self, rt: Runtime, index: int) -> None:
         self.rt = rt
         self.index = index
         self._events = {e.name: e for e in self.EVENTS}
         self._errors = {e.name: e for e in self.ERRORS}
+        self._resolved: dict[str, list[Codec]] = {}
 
     def forget_cached_state(self) -> None:
         """Drop in-memory copies of storage: raw storage writes (System.set_storage, ...)
@@ -121,16 +155,25 @@ class Pallet:
 
     @classmethod
     def call_codec(cls) -> EnumCodec:
-        return EnumCodec(f"{cls.NAME}::Call", [
-            (c.name, StructCodec(f"{cls.NAME}::{c.name}", c.args), c.index) for c in cls.calls()
-        ])
+        """The pallet's Call enum as declared (built once per class; placeholders unresolved)."""
+        cached = cls.__dict__.get("_call_codec")
+        if cached is None:
+            decls = cls.calls()
+            cached = EnumCodec(f"{cls.NAME}::Call", [
+                (c.name, StructCodec(f"{cls.NAME}::{c.name}", c.args), c.index) for c in decls])
+            cls._call_codec = _enum_of(cls, "Call", cached, {c.name: c.doc for c in decls})
+        return cached
 
     @classmethod
     def event_codec(cls) -> EnumCodec:
-        return EnumCodec(f"{cls.NAME}::Event", [
-            (e.name, StructCodec(f"{cls.NAME}::{e.name}", e.fields) if e.fields else None,
-             e.index) for e in cls.EVENTS
-        ])
+        """The pallet's Event enum as declared (built once per class)."""
+        cached = cls.__dict__.get("_event_codec")
+        if cached is None:
+            cached = EnumCodec(f"{cls.NAME}::Event", [
+                (e.name, StructCodec(f"{cls.NAME}::{e.name}", e.fields) if e.fields else None,
+                 e.index) for e in cls.EVENTS])
+            cls._event_codec = _enum_of(cls, "Event", cached, {e.name: e.doc for e in cls.EVENTS})
+        return cached
 
     @classmethod
     def storage_items(cls) -> dict[str, Any]:
@@ -142,6 +185,22 @@ class Pallet:
                 if isinstance(v, StorageItem):
                     out[attr] = v
         return out
+
+    @classmethod
+    def error_codec(cls) -> EnumCodec:
+        """The pallet's Error enum (variants without fields, as FRAME's)."""
+        cached = cls.__dict__.get("_error_codec")
+        if cached is None:
+            cached = EnumCodec(f"{cls.NAME}::Error", [(e.name, None, e.index) for e in cls.ERRORS])
+            cls._error_codec = _enum_of(cls, "Error", cached, {e.name: e.doc for e in cls.ERRORS})
+        return cached
+
+    def constant(self, name: str) -> Any:
+        """The value of a declared constant in this runtime's config."""
+        for c in self.CONSTANTS:
+            if c.name == name:
+                return c.value(self.rt.config)
+        raise KeyError(f"{self.NAME} declares no constant {name!r}")
 
     # -- runtime services ------------------------------------------------------
     def error(self, name: str) -> ModuleError:
@@ -165,8 +224,16 @@ class Pallet:
             if len(fields) != len(decl.fields):
                 raise TypeError(f"{self.NAME}.{name}: fields {sorted(fields)} != "
                                 f"{[n for n, _ in decl.fields]}")
-        body = b"".join(c.encode(v) for (_, c), v in zip(decl.fields, values, strict=True))
+        body = b"".join(c.encode(v) for c, v in zip(self._field_codecs(decl), values, strict=True))
         self.rt.deposit_event(bytes([self.index, decl.index]) + body)
+
+    def _field_codecs(self, decl: EventDecl) -> list[Codec]:
+        """The event's field codecs, completed by this runtime where they need it."""
+        found = self._resolved.get(decl.name)
+        if found is None:
+            found = [self.rt.resolve(c) if needs_binding(c) else c for _, c in decl.fields]
+            self._resolved[decl.name] = found
+        return found
 
     # -- hooks (override as needed) -------------------------------------------
     def on_initialize(self, n: int) -> None:

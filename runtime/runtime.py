@@ -1,23 +1,29 @@
 """Runtime composition and dispatch.
 
 `Runtime` instantiates the pallets at the indices the composition root gives,
-builds the RuntimeCall and RuntimeEvent codecs once, and dispatches calls inside a
-storage layer so a failing call never has to undo its own partial writes.
+builds its own RuntimeCall and RuntimeEvent codecs once (runtime/binding.py), and
+dispatches calls inside a storage layer so a failing call never has to undo its own
+partial writes.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from runtime.codec import EnumCodec, Lazy, Variant
+from runtime import binding
+from runtime.codec import Codec, EnumCodec, Lazy, Variant, with_path
 from runtime.config import RuntimeConfig
 from runtime.dispatch import ARITHMETIC_ERRORS, ArithmeticError_, DispatchError, Origin
 from runtime.pallet import CallDecl, Pallet
 
-# The RuntimeCall codec as an argument type (Sudo.sudo(call)); bound by Runtime().
-RUNTIME_CALL = Lazy("RuntimeCall")
+# Where metadata puts the outer enums (two segments: py-scalecodec matches on them)
+OUTER_CRATE = "phala_emu_runtime"
+# The RuntimeCall codec as an argument type (Sudo.sudo(call)): a placeholder that each
+# Runtime resolves to its own call codec (never bound process-wide).
+RUNTIME_CALL = binding.placeholder(Lazy("RuntimeCall"))
 
 
 class Runtime:
@@ -33,15 +39,37 @@ class Runtime:
             inst = cls(self, idx)
             self.pallets[cls.NAME] = inst
             self.by_index[idx] = inst
-            for c in cls.calls():
-                self._calls[(cls.NAME, c.name)] = c
         self.pallet_index_of = {name: p.index for name, p in self.pallets.items()}
-        self.call_codec = EnumCodec("RuntimeCall", [
-            (p.NAME, type(p).call_codec(), p.index) for p in self.by_index.values()])
-        self.event_codec = EnumCodec("RuntimeEvent", [
-            (p.NAME, type(p).event_codec(), p.index) for p in self.by_index.values()])
-        RUNTIME_CALL.target = self.call_codec
+        self._bind_codecs()
+        for p in self.by_index.values():
+            for c in type(p).calls():  # argument codecs as this runtime completes them
+                args = [(n, self.resolve(a)) for n, a in c.args]
+                self._calls[(p.NAME, c.name)] = dataclasses.replace(c, args=args)
         self.phase: Variant = Variant("Initialization")
+
+    def _bind_codecs(self) -> None:
+        from runtime.system import DISPATCH_ERROR, RUNTIME_EVENT, DispatchErrorCodec
+
+        outer_call, outer_event = Lazy("RuntimeCall"), Lazy("RuntimeEvent")
+        self._bindings: dict[Codec, Codec] = {
+            RUNTIME_CALL: outer_call, RUNTIME_EVENT: outer_event,
+            DISPATCH_ERROR: DispatchErrorCodec(self)}
+        self._memo: binding.Memo = {}
+        pallets = list(self.by_index.values())
+        self.call_codec = with_path(EnumCodec("RuntimeCall", [
+            (p.NAME, self.resolve(type(p).call_codec()), p.index) for p in pallets]),
+            f"{OUTER_CRATE}::RuntimeCall")
+        self.event_codec = with_path(EnumCodec("RuntimeEvent", [
+            (p.NAME, self.resolve(type(p).event_codec()), p.index) for p in pallets]),
+            f"{OUTER_CRATE}::RuntimeEvent")
+        self.error_codec = with_path(EnumCodec("RuntimeError", [
+            (p.NAME, type(p).error_codec(), p.index) for p in pallets if p.ERRORS]),
+            f"{OUTER_CRATE}::RuntimeError")
+        outer_call.target, outer_event.target = self.call_codec, self.event_codec
+
+    def resolve(self, codec: Codec) -> Codec:
+        """A declared codec completed with this runtime's outer call, event and errors."""
+        return binding.resolve(codec, self._bindings, self._memo)
 
     def __getitem__(self, name: str) -> Any:
         return self.pallets[name]

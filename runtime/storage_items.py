@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Protocol
 
+from runtime.binding import needs_binding
 from runtime.codec import Codec
 from runtime.hashing import HASHERS, storage_prefix
 from runtime.scale import decode_compact, encode_compact
@@ -70,6 +71,9 @@ class StorageItem:
         if instance is None:
             return self
         bound = self.bind(instance.NAME, lambda: instance.rt.state)
+        if needs_binding(self.value):  # e.g. System.Events: this runtime's RuntimeEvent
+            codec = instance.rt.resolve(self.value)
+            bound._enc, bound._dec = codec.encode, codec.decode
         instance.__dict__[self.name] = bound  # cache: later reads skip the descriptor
         return bound
 

@@ -10,14 +10,16 @@ from __future__ import annotations
 from typing import Any
 
 from runtime.balances import MULTI_ADDRESS, lookup
-from runtime.codec import ACCOUNT, Enum, Option, Tuple, Variant
+from runtime.codec import ACCOUNT, Enum, Option, Tuple, Variant, with_path
 from runtime.dispatch import DispatchError, Origin, ensure_signed
 from runtime.pallet import Pallet, call, errors, events
 from runtime.runtime import RUNTIME_CALL
 from runtime.storage_items import StorageValue
 from runtime.system import DISPATCH_ERROR, WEIGHT
 
-DISPATCH_RESULT = Enum("Result<(), DispatchError>", [("Ok", Tuple()), ("Err", DISPATCH_ERROR)])
+DISPATCH_RESULT = with_path(
+    Enum("Result<(), DispatchError>", [("Ok", Tuple()), ("Err", DISPATCH_ERROR)]),
+    "Result", ("T", Tuple()), ("E", DISPATCH_ERROR))
 
 
 def _result(error: DispatchError | None) -> Variant:
@@ -26,6 +28,7 @@ def _result(error: DispatchError | None) -> Variant:
 
 class Sudo(Pallet):
     NAME = "Sudo"
+    CRATE = "pallet_sudo"
     EVENTS = events(
         ("Sudid", [("sudo_result", DISPATCH_RESULT)], "A sudo call just took place."),
         ("KeyChanged", [("old", Option(ACCOUNT)), ("new", ACCOUNT)], "The sudo key changed."),

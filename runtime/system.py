@@ -15,12 +15,15 @@ import struct
 from dataclasses import dataclass, field
 from typing import Any
 
+from runtime.binding import placeholder
 from runtime.codec import (
     ACCOUNT,
     BOOL,
     BYTES,
     H256,
     STR,
+    U8,
+    U16,
     U32,
     U64,
     U128,
@@ -28,6 +31,8 @@ from runtime.codec import (
     Codec,
     Compact,
     Enum,
+    EnumCodec,
+    FixedBytes,
     JsonContext,
     Lazy,
     Struct,
@@ -35,20 +40,28 @@ from runtime.codec import (
     Tuple,
     Variant,
     Vec,
+    with_path,
 )
 from runtime.dispatch import (
+    ARITHMETIC_ERRORS,
+    SIMPLE_ERRORS,
+    TOKEN_ERRORS,
+    ArithmeticError_,
     ConsumerRemaining,
     DispatchError,
+    ModuleError,
     NoProviders,
     Origin,
+    TokenError,
     TooManyConsumers,
     decode_dispatch_error,
     ensure_root,
 )
 from runtime.hashing import blake2_128, blake2_256, twox64
 from runtime.header import DIGEST
-from runtime.pallet import Pallet, call, events
+from runtime.pallet import Pallet, call, constants, events
 from runtime.storage_items import StorageMap, StorageValue
+from runtime.version import RUNTIME_VERSION, runtime_version
 
 EXTRINSIC_INDEX_KEY = b":extrinsic_index"
 GENESIS_PLACEHOLDER_HASH = b"\x45" * 32   # FRAME's hash69(), replaced by block 1
@@ -82,8 +95,9 @@ class AccountInfo:
     data: AccountData = field(default_factory=AccountData)
 
 
-ACCOUNT_DATA = Struct("AccountData", [("free", U128), ("reserved", U128),
-                                      ("misc_frozen", U128), ("fee_frozen", U128)], AccountData)
+ACCOUNT_DATA = with_path(Struct("AccountData", [("free", U128), ("reserved", U128),
+                                      ("misc_frozen", U128), ("fee_frozen", U128)], AccountData),
+    "pallet_balances::types::AccountData", ("Balance", U128))
 _U64_MASK = (1 << 64) - 1
 _ACCOUNT_LAYOUT = struct.Struct("<4I8Q")  # 4 u32 ref counts, then 4 u128 as (low, high) u64s
 
@@ -111,9 +125,10 @@ class AccountInfoCodec(StructCodec):
                                                    m0 | m1 << 64, e0 | e1 << 64)), offset + 80
 
 
-ACCOUNT_INFO = AccountInfoCodec(
+ACCOUNT_INFO = with_path(AccountInfoCodec(
     "AccountInfo", [("nonce", U32), ("consumers", U32), ("providers", U32),
-                    ("sufficients", U32), ("data", ACCOUNT_DATA)], AccountInfo)
+                    ("sufficients", U32), ("data", ACCOUNT_DATA)], AccountInfo),
+    "frame_system::AccountInfo", ("Nonce", U32), ("AccountData", ACCOUNT_DATA))
 
 
 class DispatchClass(enum.IntEnum):
@@ -127,13 +142,18 @@ class Pays(enum.IntEnum):
     No = 1
 
 
-WEIGHT = Struct("Weight", [("ref_time", Compact(U64)), ("proof_size", Compact(U64))])
-DISPATCH_INFO = Struct("DispatchInfo", [("weight", WEIGHT), ("class", CEnum(DispatchClass)),
-                                        ("pays_fee", CEnum(Pays))])
-PHASE = Enum("Phase", [("ApplyExtrinsic", U32), ("Finalization", None),
-                       ("Initialization", None)])
-LAST_RUNTIME_UPGRADE = Struct("LastRuntimeUpgradeInfo",
-                              [("spec_version", Compact(U32)), ("spec_name", STR)])
+WEIGHT = with_path(Struct("Weight", [("ref_time", Compact(U64)), ("proof_size", Compact(U64))]),
+    "sp_weights::weight_v2::Weight")
+DISPATCH_CLASS = with_path(CEnum(DispatchClass), "frame_support::dispatch::DispatchClass")
+PAYS = with_path(CEnum(Pays), "frame_support::dispatch::Pays")
+DISPATCH_INFO = with_path(Struct("DispatchInfo", [("weight", WEIGHT), ("class", DISPATCH_CLASS),
+                                                  ("pays_fee", PAYS)]),
+                          "frame_support::dispatch::DispatchInfo")
+PHASE = with_path(Enum("Phase", [("ApplyExtrinsic", U32), ("Finalization", None),
+                       ("Initialization", None)]), "frame_system::Phase")
+LAST_RUNTIME_UPGRADE = with_path(Struct("LastRuntimeUpgradeInfo",
+                              [("spec_version", Compact(U32)), ("spec_name", STR)]),
+    "frame_system::LastRuntimeUpgradeInfo")
 
 
 def dispatch_info(mandatory: bool = False) -> dict[str, Any]:
@@ -143,17 +163,28 @@ def dispatch_info(mandatory: bool = False) -> dict[str, Any]:
             "pays_fee": Pays.Yes}
 
 
+# Module errors are written as [3, pallet index, error index, 0, 0, 0]: `error` is the
+# error's index in its first byte, then zeros (FRAME's 4-byte module error).
+MODULE_ERROR = with_path(Struct("ModuleError", [("index", U8), ("error", FixedBytes(4))]),
+                         "sp_runtime::ModuleError")
+TOKEN_ERROR = with_path(EnumCodec("TokenError", [(n, None) for n in TOKEN_ERRORS]),
+                        "sp_runtime::TokenError")
+ARITHMETIC_ERROR = with_path(EnumCodec("ArithmeticError", [(n, None) for n in ARITHMETIC_ERRORS]),
+                             "sp_arithmetic::ArithmeticError")
+
+
 class DispatchErrorCodec(Codec):
     """sp_runtime::DispatchError as a `runtime.dispatch.DispatchError` value.
 
-    Module errors need the runtime's pallet indices and error names, so the codec
-    is bound to the current runtime (System binds it, like RUNTIME_CALL).
+    Module errors need the runtime's pallet indices and error names: `DISPATCH_ERROR`
+    is the declared placeholder, each runtime resolves it to one bound to itself.
     """
 
     type_string = "DispatchError"
+    path = "sp_runtime::DispatchError"
 
-    def __init__(self) -> None:
-        self.rt: Any = None
+    def __init__(self, rt: Any = None) -> None:
+        self.rt = rt
 
     def encode(self, value: DispatchError) -> bytes:
         return value.encode(self.rt.pallet_index_of)
@@ -164,15 +195,35 @@ class DispatchErrorCodec(Codec):
     def to_json(self, value: DispatchError, ctx: JsonContext) -> str:
         return value.describe()
 
+    def metadata_twin(self) -> Codec:
+        """sp_runtime::DispatchError as far as this codec reads and writes it, byte for byte."""
+        variants: list[tuple[str, Codec | None, int]] = [
+            (cls.label, None, idx) for idx, cls in SIMPLE_ERRORS.items()]
+        variants += [("Module", MODULE_ERROR, ModuleError.variant),
+                     ("Token", TOKEN_ERROR, TokenError.variant),
+                     ("Arithmetic", ARITHMETIC_ERROR, ArithmeticError_.variant)]
+        variants.sort(key=lambda v: v[2])
+        return EnumCodec("DispatchError", variants)
 
-DISPATCH_ERROR = DispatchErrorCodec()
-RUNTIME_EVENT = Lazy("RuntimeEvent")
-EVENT_RECORD = Struct("EventRecord", [("phase", PHASE), ("event", RUNTIME_EVENT),
-                                      ("topics", Vec(H256))])
+
+DISPATCH_ERROR = placeholder(DispatchErrorCodec())
+RUNTIME_EVENT = placeholder(Lazy("RuntimeEvent"))
+EVENT_RECORD = with_path(Struct("EventRecord", [("phase", PHASE), ("event", RUNTIME_EVENT),
+                                      ("topics", Vec(H256))]),
+    "frame_system::EventRecord", ("E", RUNTIME_EVENT), ("T", H256))
+EVENT_RECORDS = Vec(EVENT_RECORD)
 
 
 class System(Pallet):
     NAME = "System"
+    CRATE = "frame_system"
+    CONSTANTS = constants(
+        ("BlockHashCount", U32, lambda cfg: cfg.block_hash_count,
+         "Maximum number of block number to block hash mappings to keep (oldest pruned first)."),
+        ("Version", RUNTIME_VERSION, runtime_version, "Get the chain's current version."),
+        ("SS58Prefix", U16, lambda cfg: cfg.ss58_format,
+         "The designated SS58 prefix of this chain."),
+    )
     EVENTS = events(
         ("ExtrinsicSuccess", [("dispatch_info", DISPATCH_INFO)], "An extrinsic completed."),
         ("ExtrinsicFailed", [("dispatch_error", DISPATCH_ERROR),
@@ -191,7 +242,7 @@ class System(Pallet):
     Number = StorageValue(U32, default=0)
     ParentHash = StorageValue(H256, default=bytes(32))
     Digest = StorageValue(DIGEST, default=lambda: {"logs": []})
-    Events = StorageValue(Vec(EVENT_RECORD), default=list)
+    Events = StorageValue(EVENT_RECORDS, default=list)
     EventCount = StorageValue(U32, default=0)
     EventTopics = StorageMap("Blake2_128Concat", H256, Vec(Tuple(U32, U32)), default=list)
     LastRuntimeUpgrade = StorageValue(LAST_RUNTIME_UPGRADE)
@@ -201,7 +252,6 @@ class System(Pallet):
 
     def __init__(self, rt: Any, index: int) -> None:
         super().__init__(rt, index)
-        DISPATCH_ERROR.rt = rt
         self._account_keys: dict[bytes, bytes] = {}
 
     def genesis_build(self, section: Any = None) -> None:
@@ -355,8 +405,6 @@ class System(Pallet):
 
     def event_records(self) -> list[dict[str, Any]]:
         """The decoded EventRecords of the current block: {phase, event, topics}."""
-        RUNTIME_EVENT.target = self.rt.event_codec
-        DISPATCH_ERROR.rt = self.rt
         return self.Events.get()  # type: ignore[no-any-return]
 
     # -- block bookkeeping (called by the executive) ----------------------------------
@@ -390,7 +438,6 @@ class System(Pallet):
         if error is None:
             self.deposit_event("ExtrinsicSuccess", dispatch_info=info)
         else:
-            DISPATCH_ERROR.rt = self.rt
             self.deposit_event("ExtrinsicFailed", dispatch_error=error, dispatch_info=info)
         nxt = self.extrinsic_index() + 1
         self.rt.state.set(EXTRINSIC_INDEX_KEY, U32.encode(nxt))

@@ -13,7 +13,7 @@ from typing import Any
 
 from runtime.codec import BOOL, U64, Compact
 from runtime.dispatch import Origin, Other, ensure_none
-from runtime.pallet import Pallet, call
+from runtime.pallet import Pallet, call, constants
 from runtime.storage_items import StorageValue
 
 MINIMUM_PERIOD_MS = 1
@@ -21,6 +21,11 @@ MINIMUM_PERIOD_MS = 1
 
 class Timestamp(Pallet):
     NAME = "Timestamp"
+    CRATE = "pallet_timestamp"
+    CONSTANTS = constants(
+        ("MinimumPeriod", U64, lambda cfg: MINIMUM_PERIOD_MS,
+         "The minimum period between blocks (ms)."),
+    )
 
     Now = StorageValue(U64, default=0, doc="Current time in milliseconds.")
     DidUpdate = StorageValue(BOOL, default=False, doc="Whether Now was set in this block.")

@@ -20,6 +20,10 @@ class BackendError(Exception):
     """The database cannot be opened (missing, locked by another process, corrupt)."""
 
 
+class BackendLocked(BackendError):
+    """Another process holds the database's lock: it is busy, not damaged."""
+
+
 class LevelDBBackend:
     def __init__(self, path: str | Path, create: bool = True, sync: bool = False) -> None:
         """Open (or with create=True, create) the database at path.
@@ -35,6 +39,8 @@ class LevelDBBackend:
             # readable (LevelDB flags compression per block).
             self._db = plyvel.DB(str(path), create_if_missing=create, compression=None)
         except (plyvel.Error, OSError) as exc:
+            if "LOCK" in str(exc) and ("already held" in str(exc) or "unavailable" in str(exc)):
+                raise BackendLocked(f"LevelDB at {path} is locked by another process") from exc
             raise BackendError(f"cannot open LevelDB at {path}: {exc}") from exc
         self._sync = sync
 

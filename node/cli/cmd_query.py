@@ -19,7 +19,7 @@ from typing import Any
 from node.args import ArgumentError, parse_arg
 from node.cli.output import CliError, Output
 from node.session import open_chain
-from runtime.codec import TupleCodec
+from runtime.codec import Codec, TupleCodec
 
 NAME = "query"
 HELP = "read a storage item"
@@ -57,12 +57,14 @@ def run(args: argparse.Namespace, out: Output) -> int:
         decl = storage_item(chain.rt, args.pallet, args.item)
         header = chain.resolve(args.at)
         view = chain.view_at(header)
-        data = read(decl, args.pallet, args.keys, view, chain.ctx)
+        data = read(decl, args.pallet, args.keys, view, chain.ctx, chain.rt.resolve(decl.value))
     out.result(data)
     return 0
 
 
-def read(decl: Any, pallet: str, raw_keys: list[str], view: Any, ctx: Any) -> Any:
+def read(decl: Any, pallet: str, raw_keys: list[str], view: Any, ctx: Any,
+         value: Codec) -> Any:
+    """The item's JSON; `value` is its value codec as the chain's runtime completes it."""
     codecs = key_codecs(decl)
     if len(raw_keys) > len(codecs):
         raise CliError("BadInput", f"{pallet}.{decl.name} takes {len(codecs)} key(s), "
@@ -82,8 +84,8 @@ def read(decl: Any, pallet: str, raw_keys: list[str], view: Any, ctx: Any) -> An
         raw = view.get(key)
         if raw is None:
             default = decl.default() if decl.kind != "map" else None
-            return None if default is None else decl.value.to_json(default, ctx)
-        return decl.value.to_json(decl.value.decode(raw), ctx)
+            return None if default is None else value.to_json(default, ctx)
+        return value.to_json(value.decode(raw), ctx)
     # entries under the given leading keys (all entries without keys)
     sub = b"" if tuple_key else b"".join(
         h.hash(c.encode(p)) for (h, c), p in zip(decl.keys, parts, strict=False))
@@ -99,5 +101,5 @@ def read(decl: Any, pallet: str, raw_keys: list[str], view: Any, ctx: Any) -> An
                 key_json = key_json[0]
         except ValueError:  # a non-reversible hasher: only the hashed key is known
             key_json = ["0x" + k[len(prefix):].hex()]
-        out.append({"key": key_json, "value": decl.value.to_json(decl.value.decode(raw), ctx)})
+        out.append({"key": key_json, "value": value.to_json(value.decode(raw), ctx)})
     return out

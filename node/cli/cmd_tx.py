@@ -17,9 +17,11 @@ Examples:
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 from node.args import ArgumentError, build_call, wrap_sudo
 from node.cli.output import CliError, Output
+from node.hints import failure_hint
 from node.keystore import DeterministicKeypair
 from node.pool import sign_call
 from node.render import print_outcome
@@ -67,5 +69,13 @@ def run(args: argparse.Namespace, out: Output) -> int:
         except (ArgumentError, ValueError) as exc:
             raise CliError("InvalidTransaction", f"cannot build the call: {exc}") from None
         data = chain.submit(encoded, seal=not args.no_seal, warn=warn)
-    out.result(data, print_outcome)
+        hint = None if out.json_mode or data.get("success", True) else \
+            failure_hint(chain, call, data["error"])
+
+    def human(result: dict[str, Any]) -> None:
+        print_outcome(result)
+        if hint is not None:
+            print(f"hint: {hint}")
+
+    out.result(data, human)
     return 0

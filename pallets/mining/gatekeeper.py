@@ -43,6 +43,7 @@ from pallets.messages import (
     WORKING_REPORT_EVENT,
     SettleInfo,
     WorkingInfoUpdateEvent,
+    decode_leading,
 )
 from pallets.mining.formulas import TokenomicParams, default_params
 from pallets.mining.gk_formulas import (
@@ -75,19 +76,9 @@ from pallets.mining.gk_state import (
 from runtime.codec import H256, PUBKEY, U64, Variant
 from runtime.dispatch import DispatchError
 from runtime.ints import Arithmetic
-from runtime.scale import ScaleDecodeError
 from runtime.storage_items import StorageMap, StorageValue
 
 PAYOUT_MODES = ("full", "legacy")
-
-
-def _decode(codec: Any, payload: bytes) -> Any:
-    """The typed payload, or None when it does not decode (the dispatcher would not
-    deliver it to this subscriber)."""
-    try:
-        return codec.decode(payload)
-    except (ScaleDecodeError, ValueError):
-        return None
 
 
 @dataclasses.dataclass
@@ -145,7 +136,8 @@ class Gatekeeper:
         """Run economics.md §5 for block n (call once per block, after every on_finalize).
 
         Reads the block's OutboundMessages in dispatch order; messages with a wrong sender,
-        an undecodable payload, or for unknown workers are ignored; a heartbeat that does
+        an undecodable payload (bytes after the value do not count: decode_leading), or
+        for unknown workers are ignored; a heartbeat that does
         not answer the oldest pending challenge (a reference panic) or that would overflow
         the fixed-point formulas is ignored and counted in `GkIgnoredHeartbeats`. Raises
         only on misuse of the runtime (e.g. parameters whose formulas underflow)."""
@@ -304,13 +296,13 @@ class Gatekeeper:
     def _on_message(self, blk: _Block, msg: Any) -> None:
         topic, sender = msg.destination, msg.sender
         if topic == SYSTEM_EVENT_TOPIC and sender.name == "Pallet":
-            if (event := _decode(SYSTEM_EVENT, msg.payload)) is not None:
+            if (event := decode_leading(SYSTEM_EVENT, msg.payload)) is not None:
                 self._on_system_event(blk, event)
         elif topic == MINING_REPORT_TOPIC and sender.name == "Worker":
-            if (event := _decode(WORKING_REPORT_EVENT, msg.payload)) is not None:
+            if (event := decode_leading(WORKING_REPORT_EVENT, msg.payload)) is not None:
                 self._on_heartbeat(blk, sender.value, event)
         elif topic == GATEKEEPER_EVENT_TOPIC and sender.name == "Pallet":
-            if (event := _decode(GATEKEEPER_EVENT, msg.payload)) is not None:
+            if (event := decode_leading(GATEKEEPER_EVENT, msg.payload)) is not None:
                 self._on_gatekeeper_event(blk, event)
 
     def _on_system_event(self, blk: _Block, event: Variant) -> None:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pallets.messages import TOKENOMIC_PARAMETERS
 from pallets.mining.formulas import TokenomicParams
 from pallets.mining.gk_formulas import TokenomicInfo
-from runtime.codec import BOOL, U8, U32, U64, U128, CEnum, Option, Struct, Vec
+from runtime.codec import BOOL, U8, U32, U64, U128, CEnum, Option, Struct, Vec, with_path
 from runtime.fixed import ONE
 from runtime.ints import ArithmeticUnderflow
 
@@ -87,29 +87,29 @@ class FrozenSumShare:
     sum_share: int
 
 
-BENCH_STATE = Struct("GkBenchState", [
+BENCH_STATE = with_path(Struct("GkBenchState", [
     ("start_block", U32), ("start_time", U64), ("start_iter", U64), ("duration", U32),
-], BenchState)
-WORKING_STATE = Struct("GkWorkingState", [
+], BenchState), "phala_emu::gatekeeper::BenchState")
+WORKING_STATE = with_path(Struct("GkWorkingState", [
     ("session_id", U32), ("state", CEnum(MiningState)), ("start_time", U64),
     ("start_iter", U64),
-], WorkingState)
-TOKENOMIC_INFO = Struct("GkTokenomicInfo", [
+], WorkingState), "phala_emu::gatekeeper::WorkingState")
+TOKENOMIC_INFO = with_path(Struct("GkTokenomicInfo", [
     ("v", U128), ("v_init", U128), ("v_deductible", U128), ("v_update_at", U64),
     ("v_update_block", U32), ("iteration_last", U64), ("challenge_time_last", U64),
     ("p_bench", U128), ("p_instant", U128), ("confidence_level", U8),
     ("contract_running", BOOL),
-], TokenomicInfo)
-GK_WORKER = Struct("GkWorker", [
+], TokenomicInfo), "phala_emu::gatekeeper::TokenomicInfo")
+GK_WORKER = with_path(Struct("GkWorker", [
     ("registered", BOOL), ("bench_state", Option(BENCH_STATE)),
     ("working_state", Option(WORKING_STATE)), ("waiting_heartbeats", Vec(U32)),
     ("unresponsive", BOOL), ("tokenomic", TOKENOMIC_INFO), ("advanced_to", U32),
-], GkWorker)
-GK_PARAMS = Struct("GkParams", [
+], GkWorker), "phala_emu::gatekeeper::GkWorker")
+GK_PARAMS = with_path(Struct("GkParams", [
     ("params", TOKENOMIC_PARAMETERS), ("phala_launched", BOOL), ("unresp_fix", BOOL),
-], GkParameters)
-FROZEN_SUM_SHARE = Struct("GkSumShare", [("block_number", U32), ("sum_share", U128)],
-                          FrozenSumShare)
+], GkParameters), "phala_emu::gatekeeper::GkParams")
+FROZEN_SUM_SHARE = with_path(Struct("GkSumShare", [("block_number", U32), ("sum_share", U128)],
+                          FrozenSumShare), "phala_emu::gatekeeper::SumShare")
 
 # -- lazy segments --------------------------------------------------------------------
 

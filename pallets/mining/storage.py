@@ -17,7 +17,7 @@ from pallets.messages import (
 from pallets.mining.formulas import TokenomicParams
 from pallets.mining.types import MINER_INFO, MiningCallbacks
 from runtime.codec import ACCOUNT, PUBKEY, U32, U64, U128, Variant
-from runtime.pallet import Pallet, errors, events
+from runtime.pallet import Pallet, constants, errors, events
 from runtime.storage_items import StorageMap, StorageValue
 
 BALANCE = U128
@@ -27,6 +27,13 @@ class MiningStorage(Pallet):
     """The pallet's declarations; behaviour lives in the subclasses."""
 
     NAME = "PhalaMining"
+    CRATE = "phala_pallets::mining"
+    CONSTANTS = constants(
+        ("ExpectedBlockTimeSec", U32, lambda cfg: cfg.mining.expected_block_time_sec,
+         "The block time the heartbeat challenge targets (seconds)."),
+        ("MinInitP", U32, lambda cfg: cfg.mining.min_init_p,
+         "The lowest initial benchmark score a miner may start with."),
+    )
     STORAGE_VERSION = 5
 
     EVENTS = events(

@@ -10,7 +10,7 @@ import enum
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from runtime.codec import U32, U64, U128, CEnum, Struct
+from runtime.codec import U32, U64, U128, CEnum, Struct, with_path
 
 _U32_MASK = (1 << 32) - 1
 _U64_MASK = (1 << 64) - 1
@@ -80,16 +80,17 @@ class MinerInfo:
     stats: MinerStats = field(default_factory=MinerStats)
 
 
-MINER_STATE = CEnum(MinerState)
-BENCHMARK = Struct("Benchmark", [
+MINER_STATE = with_path(CEnum(MinerState), "phala_pallets::mining::pallet::MinerState")
+BENCHMARK = with_path(Struct("Benchmark", [
     ("p_init", U32), ("p_instant", U32), ("iterations", U64),
     ("mining_start_time", U64), ("challenge_time_last", U64),
-], Benchmark)
-MINER_STATS = Struct("MinerStats", [("total_reward", U128)], MinerStats)
-MINER_INFO = Struct("MinerInfo", [
+], Benchmark), "phala_pallets::mining::pallet::Benchmark")
+MINER_STATS = with_path(Struct("MinerStats", [("total_reward", U128)], MinerStats),
+    "phala_pallets::mining::pallet::MinerStats")
+MINER_INFO = with_path(Struct("MinerInfo", [
     ("state", MINER_STATE), ("ve", U128), ("v", U128), ("v_updated_at", U64),
     ("benchmark", BENCHMARK), ("cool_down_start", U64), ("stats", MINER_STATS),
-], MinerInfo)
+], MinerInfo), "phala_pallets::mining::pallet::MinerInfo")
 
 
 def pallet_id_account(pallet_id: bytes) -> bytes:

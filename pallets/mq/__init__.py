@@ -39,6 +39,7 @@ Subscriber = Callable[[Message], Any]
 
 class PhalaMq(Pallet):
     NAME = "PhalaMq"
+    CRATE = "phala_pallets::mq"
     EVENTS = []
     ERRORS = errors(
         ("BadSender", "The sender of an off-chain message is not an off-chain origin."),

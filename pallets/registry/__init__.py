@@ -47,10 +47,10 @@ from pallets.registry.types import (
     WorkerRegistrationInfo,
     endpoint_signing_bytes,
 )
-from runtime.codec import ACCOUNT, BYTES, H256, PUBKEY, U32, U64, Codec, Option, Variant, Vec
+from runtime.codec import ACCOUNT, BOOL, BYTES, H256, PUBKEY, U32, U64, Codec, Option, Variant, Vec
 from runtime.crypto import sr25519_verify
 from runtime.dispatch import Origin, ensure_root, ensure_signed
-from runtime.pallet import Pallet, call
+from runtime.pallet import Pallet, call, constants
 from runtime.storage_items import StorageMap, StorageValue
 
 __all__ = ["PhalaRegistry", "WorkerInfo", "WorkerRegistrationInfo"]
@@ -58,6 +58,16 @@ __all__ = ["PhalaRegistry", "WorkerInfo", "WorkerRegistrationInfo"]
 
 class PhalaRegistry(Pallet):
     NAME = "PhalaRegistry"
+    CRATE = "phala_pallets::registry"
+    CONSTANTS = constants(
+        ("NoneAttestationEnabled", BOOL, lambda cfg: cfg.registry.none_attestation_enabled,
+         "Whether workers may register without an attestation report."),
+        ("VerifyRelaychainGenesisBlockHash", BOOL,
+         lambda cfg: cfg.registry.verify_relaychain_genesis,
+         "Whether a worker's relay chain genesis hash must be on the allow list."),
+        ("MaxAttestationAgeSecs", U64, lambda cfg: cfg.registry.max_attestation_age_secs,
+         "How old (seconds) an emulated attestation may be."),
+    )
     EVENTS = REGISTRY_EVENTS
     ERRORS = REGISTRY_ERRORS
 

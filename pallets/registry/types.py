@@ -21,6 +21,7 @@ from runtime.codec import (
     Struct,
     Variant,
     Vec,
+    with_path,
 )
 from runtime.hashing import blake2_256
 
@@ -49,12 +50,12 @@ class WorkerInfo:
     features: list[int] = field(default_factory=list)
 
 
-WORKER_INFO = Struct("WorkerInfo", [
+WORKER_INFO = with_path(Struct("WorkerInfo", [
     ("pubkey", PUBKEY), ("ecdh_pubkey", PUBKEY), ("runtime_version", U32),
     ("last_updated", U64), ("operator", Option(ACCOUNT)),
     ("attestation_provider", Option(ATTESTATION_PROVIDER)), ("confidence_level", U8),
     ("initial_score", Option(U32)), ("features", Vec(U32)),
-], WorkerInfo)
+], WorkerInfo), "phala_pallets::registry::pallet::WorkerInfo")
 
 
 @dataclass(frozen=True)
@@ -70,10 +71,10 @@ class WorkerRegistrationInfo:
     operator: bytes | None
 
 
-WORKER_REGISTRATION_INFO = Struct("WorkerRegistrationInfo", [
+WORKER_REGISTRATION_INFO = with_path(Struct("WorkerRegistrationInfo", [
     ("version", U32), ("machine_id", BYTES), ("pubkey", PUBKEY), ("ecdh_pubkey", PUBKEY),
     ("genesis_block_hash", H256), ("features", Vec(U32)), ("operator", Option(ACCOUNT)),
-], WorkerRegistrationInfo)
+], WorkerRegistrationInfo), "phala_types::WorkerRegistrationInfo")
 
 
 def runtime_info_hash(info: WorkerRegistrationInfo) -> bytes:
@@ -83,21 +84,24 @@ def runtime_info_hash(info: WorkerRegistrationInfo) -> bytes:
 
 SIGNATURE = FixedBytes(64, "[u8; 64]")
 
-_SGX_IAS = Struct("SgxIas", [
-    ("ra_report", BYTES), ("signature", BYTES), ("raw_signing_cert", BYTES)])
+_SGX_IAS = with_path(Struct("SgxIas", [
+    ("ra_report", BYTES), ("signature", BYTES), ("raw_signing_cert", BYTES)]),
+    "phala_types::SgxIas")
 
 # Legacy `register_worker` argument: only the IAS report exists.
-ATTESTATION = Enum("Attestation", [("SgxIas", _SGX_IAS)])
+ATTESTATION = with_path(Enum("Attestation", [("SgxIas", _SGX_IAS)]),
+    "phala_pallets::utils::attestation::Attestation")
 
 # `register_worker_v2` argument; EmulatedAuthority (index 1) is the emulator's (§10).
-ATTESTATION_REPORT = Enum("AttestationReport", [
+ATTESTATION_REPORT = with_path(Enum("AttestationReport", [
     ("SgxIas", _SGX_IAS),
     ("EmulatedAuthority", Struct("EmulatedAuthority", [
         ("confidence_level", U8), ("timestamp", U64),
         ("authority_signature", SIGNATURE), ("worker_signature", SIGNATURE)])),
-])
+]), "phala_types::AttestationReport")
 
-VERSIONED_WORKER_ENDPOINTS = Enum("VersionedWorkerEndpoints", [("V1", Vec(STR))])
+VERSIONED_WORKER_ENDPOINTS = with_path(Enum("VersionedWorkerEndpoints", [("V1", Vec(STR))]),
+    "phala_types::VersionedWorkerEndpoints")
 
 
 @dataclass(frozen=True)
@@ -107,10 +111,10 @@ class WorkerEndpointPayload:
     signing_time: int
 
 
-WORKER_ENDPOINT_PAYLOAD = Struct("WorkerEndpointPayload", [
+WORKER_ENDPOINT_PAYLOAD = with_path(Struct("WorkerEndpointPayload", [
     ("pubkey", PUBKEY), ("versioned_endpoints", VERSIONED_WORKER_ENDPOINTS),
     ("signing_time", U64),
-], WorkerEndpointPayload)
+], WorkerEndpointPayload), "phala_types::WorkerEndpointPayload")
 
 # Signed-content domain prefix for endpoint payloads (`0xff, EndpointInfo = 2`).
 ENDPOINT_SIGNING_PREFIX = b"\xff\x02"

@@ -7,7 +7,7 @@ from typing import Any
 
 from runtime.codec import ACCOUNT, BOOL, PUBKEY, U32, U64, Vec
 from runtime.config import StakePoolConfig
-from runtime.pallet import Pallet, errors, events
+from runtime.pallet import Pallet, constants, errors, events
 from runtime.storage_items import StorageMap, StorageValue
 
 from .types import (
@@ -30,6 +30,17 @@ _WORKER = ("worker", PUBKEY)
 
 class StakePoolBase(Pallet):
     NAME = "PhalaStakePool"
+    CRATE = "phala_pallets::stakepool"
+    CONSTANTS = constants(
+        ("MinContribution", BALANCE, lambda cfg: cfg.stake_pool.min_contribution,
+         "The smallest contribution a staker may make."),
+        ("GracePeriod", U64, lambda cfg: cfg.stake_pool.grace_period_sec,
+         "How long (seconds) a queued withdrawal may wait before workers are stopped."),
+        ("MiningEnabledByDefault", BOOL, lambda cfg: cfg.stake_pool.mining_enabled_by_default,
+         "Whether mining is enabled when genesis does not say."),
+        ("MaxPoolWorkers", U32, lambda cfg: cfg.stake_pool.max_pool_workers,
+         "The most workers a pool may hold."),
+    )
 
     EVENTS = events(
         ("PoolCreated", [("owner", ACCOUNT), _PID]),

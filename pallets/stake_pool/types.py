@@ -21,6 +21,7 @@ from runtime.codec import (
     Tuple,
     Vec,
     VecCodec,
+    with_path,
 )
 from runtime.hashing import blake2_256
 
@@ -92,16 +93,16 @@ class PoolInfo:
     withdraw_queue: list[WithdrawInfo] = field(default_factory=list)
 
 
-WITHDRAW_INFO = Struct("WithdrawInfo", [
+WITHDRAW_INFO = with_path(Struct("WithdrawInfo", [
     ("user", ACCOUNT), ("shares", BALANCE), ("start_time", U64),
-], WithdrawInfo)
+], WithdrawInfo), "phala_pallets::stakepool::WithdrawInfo")
 
-USER_STAKE_INFO = Struct("UserStakeInfo", [
+USER_STAKE_INFO = with_path(Struct("UserStakeInfo", [
     ("user", ACCOUNT), ("locked", BALANCE), ("shares", BALANCE),
     ("available_rewards", BALANCE), ("reward_debt", BALANCE),
-], UserStakeInfo)
+], UserStakeInfo), "phala_pallets::stakepool::UserStakeInfo")
 
-POOL_INFO = Struct("PoolInfo", [
+POOL_INFO = with_path(Struct("PoolInfo", [
     ("pid", U64),
     ("owner", ACCOUNT),
     ("payout_commission", Option(PERMILL)),
@@ -114,12 +115,13 @@ POOL_INFO = Struct("PoolInfo", [
     ("releasing_stake", BALANCE),
     ("workers", Vec(PUBKEY)),
     ("withdraw_queue", VecCodec(WITHDRAW_INFO, name="VecDeque")),
-], PoolInfo)
+], PoolInfo), "phala_pallets::stakepool::PoolInfo")
 
 POOL_STAKER_KEY = Tuple(U64, ACCOUNT)
 SUB_ACCOUNT_PREIMAGE = Tuple(U64, PUBKEY)
 TIMESTAMPS = VecCodec(U64, name="VecDeque")
-DESCRIPTION = BytesCodec(DESCRIPTION_MAX_LEN, "BoundedVec<u8, 4400>")
+DESCRIPTION = with_path(BytesCodec(DESCRIPTION_MAX_LEN, "BoundedVec<u8, 4400>"),
+    "bounded_collections::bounded_vec::BoundedVec")
 
 
 # -- pool sub-account (§8) -------------------------------------------------------------------

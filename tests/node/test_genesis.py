@@ -121,3 +121,33 @@ def test_genesis_block_records_and_keystore() -> None:
     keys = dict(store.keystore())
     assert keys[Keypair.from_uri("//Worker1").public_key] == "//Worker1"
     assert len(keys) == 6
+
+
+def test_balances_adding_up_past_u128_are_refused_with_the_total() -> None:
+    doc = {"balances": {"accounts": [["//Alice", str(2**127)], ["//Bob", str(2**127)]]},
+           "mining": {"subsidy_pool": "5"}}
+    with pytest.raises(GenesisError) as exc:
+        parse(doc)
+    assert str(exc.value) == (
+        f"balances: the total issuance {2**128 + 5} (accounts plus mining.subsidy_pool) "
+        f"overflows u128 (max {2**128 - 1})")
+
+
+def test_init_with_overflowing_balances_exits_2_and_leaves_the_old_chain(tmp_path: Path) -> None:
+    from tests.node.inprocess import cli, ok
+
+    doc = json.loads((REPO / "genesis.json").read_text())
+    doc["balances"]["accounts"][0][1] = str(2**128 - 1)
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(doc))
+    fresh = tmp_path / "fresh"
+    code, out = cli(fresh, "init", "--genesis", str(bad))
+    assert (code, out["error"]) == (2, "BadGenesis")
+    assert out["message"].startswith("balances: the total issuance ")
+    assert not fresh.exists()
+    held = tmp_path / "held"
+    ok(held, "init", "--genesis", str(REPO / "genesis.json"))
+    head = ok(held, "head")
+    code, out = cli(held, "init", "--force", "--genesis", str(bad))
+    assert (code, out["error"]) == (2, "BadGenesis")
+    assert ok(held, "head") == head
