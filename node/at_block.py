@@ -96,7 +96,7 @@ def state_call(chain: Any, header: Header, method: str, data: bytes) -> bytes:
             value = m.impl(rt, *args)
         except BadInput as exc:
             raise RuntimeApiError(f"Bad input data provided to {m.name}: {exc}") from None
-    return m.output.encode(value)  # type: ignore[no-any-return]
+        return rt.resolve(m.output).encode(value)  # type: ignore[no-any-return]
 
 
 def dry_run(chain: Any, header: Header, extrinsic: bytes) -> bytes:
@@ -116,9 +116,11 @@ def dry_run(chain: Any, header: Header, extrinsic: bytes) -> bytes:
             raise RuntimeApiError(f"Bad input data provided to apply_extrinsic: {exc}") \
                 from None
         except TransactionValidityError as exc:
-            return APPLY_EXTRINSIC_RESULT.encode(Variant("Err", validity_error(exc)))  # type: ignore[no-any-return]
-        outcome = Variant("Ok", ()) if applied.error is None else Variant("Err", applied.error)
-        return APPLY_EXTRINSIC_RESULT.encode(Variant("Ok", outcome))  # type: ignore[no-any-return]
+            result = Variant("Err", validity_error(exc))
+        else:
+            result = Variant("Ok", Variant("Ok", ()) if applied.error is None
+                             else Variant("Err", applied.error))
+        return rt.resolve(APPLY_EXTRINSIC_RESULT).encode(result)  # type: ignore[no-any-return]
 
 
 __all__ = ["METHODS", "RuntimeApiError", "decode_inputs", "dry_run", "runtime_at", "state_call"]

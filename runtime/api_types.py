@@ -14,16 +14,17 @@ from runtime.codec import (
     U128,
     BytesCodec,
     CEnum,
+    Codec,
     Enum,
     Option,
     Struct,
-    Tuple,
     Variant,
     Vec,
     with_path,
 )
 from runtime.extrinsic import Extrinsic
-from runtime.system import DISPATCH_ERROR, WEIGHT, DispatchClass
+from runtime.sudo import DISPATCH_RESULT
+from runtime.system import WEIGHT, DispatchClass
 from runtime.validity import (
     INVALID_REASONS,
     UNKNOWN_REASONS,
@@ -53,6 +54,12 @@ class ExtrinsicCodec(BytesCodec):
         Extrinsic.decode(full)  # ExtrinsicFormatError is a ScaleDecodeError
         return full, end
 
+    def metadata_twin(self) -> Codec:
+        """Metadata describes it as the runtime's extrinsic type (one type id for both)."""
+        from runtime.metadata.build import UNCHECKED_EXTRINSIC as DECLARED
+
+        return DECLARED
+
 
 UNCHECKED_EXTRINSIC = with_path(
     ExtrinsicCodec(name="UncheckedExtrinsic"),
@@ -78,7 +85,8 @@ TRANSACTION_VALIDITY_ERROR = with_path(
     "sp_runtime::transaction_validity::TransactionValidityError")
 TRANSACTION_VALIDITY = with_path(
     Enum("Result<ValidTransaction, TransactionValidityError>",
-         [("Ok", VALID_TRANSACTION), ("Err", TRANSACTION_VALIDITY_ERROR)]), "Result")
+         [("Ok", VALID_TRANSACTION), ("Err", TRANSACTION_VALIDITY_ERROR)]),
+    "Result", ("T", VALID_TRANSACTION), ("E", TRANSACTION_VALIDITY_ERROR))
 
 DISPATCH_CLASS = with_path(CEnum(DispatchClass), "frame_support::dispatch::DispatchClass")
 RUNTIME_DISPATCH_INFO = with_path(Struct("RuntimeDispatchInfo", [
@@ -111,8 +119,9 @@ class BadInput(Exception):
     index the runtime does not have); `state_call` reports it as undecodable input."""
 
 
-DISPATCH_OUTCOME = with_path(
-    Enum("Result<(), DispatchError>", [("Ok", Tuple()), ("Err", DISPATCH_ERROR)]), "Result")
+# ApplyExtrinsicResult: Result<DispatchOutcome = Result<(), DispatchError>, ...>; its
+# DispatchError is completed by a runtime (`rt.resolve`)
 APPLY_EXTRINSIC_RESULT = with_path(
     Enum("Result<DispatchOutcome, TransactionValidityError>",
-         [("Ok", DISPATCH_OUTCOME), ("Err", TRANSACTION_VALIDITY_ERROR)]), "Result")
+         [("Ok", DISPATCH_RESULT), ("Err", TRANSACTION_VALIDITY_ERROR)]),
+    "Result", ("T", DISPATCH_RESULT), ("E", TRANSACTION_VALIDITY_ERROR))
