@@ -3,6 +3,8 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+JS := tests/js
+JS_STAMP := $(JS)/node_modules/.installed
 
 .PHONY: run test bench lint clean
 
@@ -15,7 +17,12 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/python -m node.staking_lifecycle
 
-test: $(STAMP)
+# the JS clients of tests/clients, pinned by the lock file; reinstalled when it changes
+$(JS_STAMP): $(JS)/package-lock.json
+	cd $(JS) && npm ci --no-audit --no-fund
+	touch $(JS_STAMP)
+
+test: $(STAMP) $(JS_STAMP)
 	$(BIN)/pytest -q
 
 bench: $(STAMP)

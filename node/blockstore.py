@@ -7,6 +7,8 @@
     b"P" ++ u64be(seq)      -> pending extrinsic, in submission order
     b"K" ++ public key      -> secret URI (keystore: keys the node can sign with)
     b"G"                    -> the genesis file, byte for byte
+    b"T"                    -> u64le ms: the next authored block's timestamp (node.dev
+                               time travel), deleted by the block that uses it
 
 Nothing here writes on its own: callers collect `puts`/`deletes` and hand them to
 `ChainState.commit_block` so a block, its state and the pool change in one batch.
@@ -19,8 +21,8 @@ from collections.abc import Iterator
 from runtime.header import Header, decode_block, encode_block
 from storage.backend import Backend
 
-BLOCK, HASH_OF, NUMBER_OF, HEAD, PENDING, KEYSTORE, GENESIS = (
-    b"B", b"H", b"I", b"h", b"P", b"K", b"G")
+BLOCK, HASH_OF, NUMBER_OF, HEAD, PENDING, KEYSTORE, GENESIS, NEXT_TIMESTAMP = (
+    b"B", b"H", b"I", b"h", b"P", b"K", b"G", b"T")
 
 
 class StoreError(Exception):
@@ -71,6 +73,11 @@ class BlockStore:
         for k, _ in self.backend.iter_prefix(PENDING):
             last = int.from_bytes(k[1:], "big")
         return PENDING + (last + 1).to_bytes(8, "big")
+
+    def next_timestamp(self) -> int | None:
+        """The timestamp set for the next authored block (time travel), if any."""
+        raw = self.backend.get(NEXT_TIMESTAMP)
+        return None if raw is None else int.from_bytes(raw, "little")
 
     def keystore(self) -> Iterator[tuple[bytes, str]]:
         for k, v in self.backend.iter_prefix(KEYSTORE):

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from node.blockstore import BlockStore, StoreError
+from node.blockstore import NEXT_TIMESTAMP, BlockStore, StoreError
 from node.genesis import Genesis, GenesisError, parse_genesis
 from node.genesis_state import build_genesis_block
 from node.render import decode_events, event_json, extrinsic_outcome, json_context
@@ -22,7 +22,7 @@ from runtime.executive import Executive, InvalidBlock
 from runtime.extrinsic import Extrinsic, extrinsic_hash
 from runtime.hashing import storage_prefix
 from runtime.header import Header
-from runtime.validity import InvalidTransaction, TransactionValidityError
+from runtime.validity import TransactionValidityError
 from storage.leveldb import BackendError, BackendLocked, LevelDBBackend
 from storage.state import ChainState, StateError
 
@@ -205,10 +205,23 @@ class Chain:
         """Author `count` blocks; the first takes every pending extrinsic still valid."""
         out = []
         for i in range(count):
-            with self.building(advance_ms) as b:
-                if i == 0:
-                    b.apply_pending(warn)
-                out.append(b.commit())
+            try:
+                with self.building(advance_ms) as b:
+                    if i == 0:
+                        b.apply_pending(warn)
+                    out.append(b.commit())
+            except InvalidBlock as exc:
+                if i != 0 or not b.consumed:
+                    raise
+                # A pooled (root) call broke the block's own bookkeeping, e.g. a kill_prefix
+                # that removed the timestamp inherent's flag (FRAME would panic): drop the
+                # pool rather than stay stuck on it, and author the block without it.
+                for _key, enc in self.store.pending():
+                    warn(f"dropped pending extrinsic 0x{extrinsic_hash(enc).hex()}: block "
+                         f"#{b.number} would be invalid with the pool's extrinsics ({exc})")
+                with self.building(advance_ms) as b2:
+                    b2.consumed = [key for key, _ in self.store.pending()]
+                    out.append(b2.commit())
             progress(i + 1)
         return out
 
@@ -217,7 +230,7 @@ class Chain:
         """Validate `encoded` on top of the pool and include it (seal) or queue it.
 
         Raises TransactionValidityError (nothing changes) when it would not be valid in
-        the next block, or (seal) when the block cannot be finalised with it.
+        the next block.
         """
         with self.building() as b:
             b.apply_pending(warn if seal else (lambda m: None))
@@ -228,9 +241,9 @@ class Chain:
                 return {"extrinsic_hash": "0x" + extrinsic_hash(encoded).hex(), "pending": True}
             try:
                 block = b.commit()
-            except InvalidBlock as exc:  # e.g. a root call that wiped the inherent's record
-                raise InvalidTransaction(
-                    "BadMandatory", f"the block cannot be finalised with it: {exc}") from None
+            except InvalidBlock as exc:
+                raise ChainError("InvalidBlock", f"the extrinsic would make block #{b.number} "
+                                 f"invalid ({exc}); nothing was written") from None
         outcome = block["extrinsics"][index]
         return {"extrinsic_hash": outcome["extrinsic_hash"], "block_number": block["number"],
                 "block_hash": block["hash"], "index": outcome["index"],
@@ -250,7 +263,11 @@ class BlockBuilder:
         step = chain.genesis.block_time_ms if advance_ms is None else advance_ms
         self.timestamp_ms = chain.timestamp_at(parent) + step
         self.extrinsics: list[bytes] = []
-        self.consumed: list[bytes] = []
+        self.consumed: list[bytes] = []  # node records the block's batch deletes
+        travel = chain.store.next_timestamp()
+        if travel is not None:  # node.dev.time_travel: this block carries the new time
+            self.timestamp_ms = travel
+            self.consumed.append(NEXT_TIMESTAMP)
         ex = chain.executive
         ex.initialize_block(self.number, self.parent_hash, self.timestamp_ms)
         self.extrinsics.append(ex.timestamp_extrinsic(self.timestamp_ms))

@@ -6,6 +6,7 @@ types clients recognise. Values: enums are `Variant`s, structs dicts or dataclas
 
 from __future__ import annotations
 
+from runtime.balances import MULTI_ADDRESS
 from runtime.codec import (
     BOOL,
     BYTES,
@@ -22,7 +23,8 @@ from runtime.codec import (
     Vec,
     with_path,
 )
-from runtime.extrinsic import Extrinsic
+from runtime.extrinsic import EXTRA, MULTI_SIGNATURE, Extrinsic
+from runtime.runtime import RUNTIME_CALL
 from runtime.sudo import DISPATCH_RESULT
 from runtime.system import WEIGHT, DispatchClass
 from runtime.validity import (
@@ -61,9 +63,13 @@ class ExtrinsicCodec(BytesCodec):
         return DECLARED
 
 
+# The generic parameters are what polkadot.js reads from this path (a V15 registry whose
+# UncheckedExtrinsic lacks them fails to load), as for the extrinsic type of V14.
 UNCHECKED_EXTRINSIC = with_path(
     ExtrinsicCodec(name="UncheckedExtrinsic"),
-    "sp_runtime::generic::unchecked_extrinsic::UncheckedExtrinsic")
+    "sp_runtime::generic::unchecked_extrinsic::UncheckedExtrinsic",
+    ("Address", MULTI_ADDRESS), ("Call", RUNTIME_CALL), ("Signature", MULTI_SIGNATURE),
+    ("Extra", EXTRA))
 OPAQUE_METADATA = with_path(BytesCodec(name="OpaqueMetadata"), "sp_core::OpaqueMetadata")
 
 TRANSACTION_SOURCE = with_path(
@@ -85,8 +91,8 @@ TRANSACTION_VALIDITY_ERROR = with_path(
     "sp_runtime::transaction_validity::TransactionValidityError")
 TRANSACTION_VALIDITY = with_path(
     Enum("Result<ValidTransaction, TransactionValidityError>",
-         [("Ok", VALID_TRANSACTION), ("Err", TRANSACTION_VALIDITY_ERROR)]),
-    "Result", ("T", VALID_TRANSACTION), ("E", TRANSACTION_VALIDITY_ERROR))
+         [("Ok", VALID_TRANSACTION), ("Err", TRANSACTION_VALIDITY_ERROR)]), "Result",
+    ("T", VALID_TRANSACTION), ("E", TRANSACTION_VALIDITY_ERROR))  # polkadot.js needs T, E
 
 DISPATCH_CLASS = with_path(CEnum(DispatchClass), "frame_support::dispatch::DispatchClass")
 RUNTIME_DISPATCH_INFO = with_path(Struct("RuntimeDispatchInfo", [

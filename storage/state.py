@@ -25,6 +25,7 @@ from storage.overlay import Overlay, ReadView
 from storage.trie import EMPTY_ROOT, NodeStore, TrieUpdate, TrieView
 from storage.trie.build import build_root_encoding
 from storage.trie.codec import blake2_256
+from storage.trie.diff import trie_diff
 
 FLAT = b"S"
 NODES = b"N"
@@ -186,6 +187,39 @@ class ChainState:
         self._committed = new_root
         self.overlay.reset()
         return new_root
+
+    def reset_to(self, root: bytes, extra_puts: Mapping[bytes, bytes] | None = None,
+                 extra_deletes: Iterable[bytes] = ()) -> dict[bytes, bytes | None]:
+        """Make `root`, a root committed here before, the committed state again (a rewind):
+        the flat view gets exactly the keys that differ, with the caller's records, in
+        one batch. Trie nodes are never pruned, so every earlier root is still whole.
+        Returns the flat changes made (key -> value, None = deleted).
+
+        Raises StateError with pending changes or an extra key in a state prefix,
+        MissingNodeError when `root` was never committed here (nothing is written).
+        """
+        if self.overlay.depth or self.overlay.changes():
+            raise StateError("rewind with pending changes")
+        extra_puts = dict(extra_puts or {})
+        deletes = list(extra_deletes)
+        for k in (*extra_puts, *deletes):
+            if k[:1] in OWN_PREFIXES:
+                raise StateError(f"extra key 0x{k.hex()} uses a prefix owned by the state")
+        changes = trie_diff(self.nodes, self._committed, root)
+        puts: dict[bytes, bytes] = {}
+        for k, v in changes.items():
+            if v is None:
+                deletes.append(FLAT + k)
+            else:
+                puts[FLAT + k] = v
+        puts[META_STATE_KEY] = root + bytes((self.layout,))
+        puts.update(extra_puts)
+        self.backend.write_batch(puts, deletes)
+        self.flat.note_committed(changes)
+        self._committed = root
+        self._trie = TrieUpdate(self.nodes, root, self.layout)
+        self._applied = {}
+        return changes
 
     def discard(self) -> None:
         """Drop every pending change (an aborted block)."""

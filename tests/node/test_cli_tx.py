@@ -141,3 +141,20 @@ def test_invalid_transactions_exit_2_and_change_nothing(chain_copy: Path) -> Non
     assert snapshot(chain_copy) == before
     blocks = ok(chain_copy, "seal")  # the earlier pending transfer is still queued, alone
     assert len(blocks[0]["extrinsics"]) == 2
+
+
+def test_a_pooled_call_that_breaks_the_block_is_dropped_not_stuck(chain_copy: Path) -> None:
+    from tests.node.inprocess import ok as ok_in
+
+    head = ok_in(chain_copy, "head")["number"]
+    queued = ok_in(chain_copy, "tx", "--no-seal", "--sudo", "System", "kill_prefix", "0x", "0")
+    r = cli(chain_copy, "seal")
+    assert r.code == 0
+    [block] = r.out
+    assert (block["number"], len(block["extrinsics"])) == (head + 1, 1)  # the inherent only
+    assert r.stderr.splitlines() == [
+        f"warning: dropped pending extrinsic {x['extrinsic_hash']}: block #{head + 1} would be "
+        "invalid with the pool's extrinsics (the block has no Timestamp.set inherent)"
+        for x in (queued,)]
+    [after] = ok_in(chain_copy, "seal")
+    assert len(after["extrinsics"]) == 1  # the pool is empty now

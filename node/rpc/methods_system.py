@@ -1,0 +1,144 @@
+"""system_* (node facts, pool-aware nonces, dry runs) and payment_* (no fees are charged)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from node.chain import Chain
+from node.rpc.errors import RpcError, client_error, invalid_params
+from node.rpc.methods_chain import hexs
+from node.rpc.params import Params
+from node.rpc.registry import Ctx, method
+from runtime.extrinsic import Extrinsic, ExtrinsicFormatError
+from runtime.keys import InvalidAccount, parse_account
+from runtime.scale import ScaleDecodeError
+from runtime.system import EXTRINSIC_WEIGHT
+from runtime.validity import INVALID_REASONS, UNKNOWN_REASONS, TransactionValidityError
+
+NODE_VERSION = "0.1.0"
+# a stable libp2p-looking id: the emulator has no network
+LOCAL_PEER_ID = "12D3KooWPhaLaEmuLat0rN0deN0NetW0rkPeer1dAbCdEfGhiJk"
+
+
+@method("system_name", max_params=0)
+def system_name(ctx: Ctx, params: Params) -> Any:
+    return "phala-emu"
+
+
+@method("system_version", max_params=0)
+def system_version(ctx: Ctx, params: Params) -> Any:
+    return NODE_VERSION
+
+
+@method("system_chain", max_params=0)
+def system_chain(ctx: Ctx, params: Params) -> Any:
+    return ctx.service.chain.genesis.name
+
+
+@method("system_chainType", max_params=0)
+def system_chain_type(ctx: Ctx, params: Params) -> Any:
+    return "Development"
+
+
+@method("system_properties", max_params=0)
+def system_properties(ctx: Ctx, params: Params) -> Any:
+    return {"ss58Format": ctx.service.chain.genesis.ss58_format, "tokenDecimals": 12,
+            "tokenSymbol": "PHA"}
+
+
+@method("system_health", max_params=0)
+def system_health(ctx: Ctx, params: Params) -> Any:
+    return {"peers": 0, "isSyncing": False, "shouldHavePeers": False}
+
+
+@method("system_peers", max_params=0)
+def system_peers(ctx: Ctx, params: Params) -> Any:
+    return []
+
+
+@method("system_localPeerId", max_params=0)
+def system_local_peer_id(ctx: Ctx, params: Params) -> Any:
+    return LOCAL_PEER_ID
+
+
+@method("system_nodeRoles", max_params=0)
+def system_node_roles(ctx: Ctx, params: Params) -> Any:
+    return ["Authority"]
+
+
+@method("system_syncState", max_params=0)
+def system_sync_state(ctx: Ctx, params: Params) -> Any:
+    n = ctx.service.head.number
+    return {"startingBlock": 0, "currentBlock": n, "highestBlock": n}
+
+
+@method("system_accountNextIndex", "account_nextIndex")
+async def account_next_index(ctx: Ctx, params: Params) -> Any:
+    params.ensure_at_most(1)
+    text = params.raw(0)
+    if not isinstance(text, str):
+        raise invalid_params("system_accountNextIndex: expected an SS58 or 0x account")
+    try:
+        who = parse_account(text)
+    except InvalidAccount as exc:
+        raise invalid_params(f"system_accountNextIndex: {exc}") from None
+    return await ctx.service.call(lambda chain: chain.next_nonce(who), ctx.service.chain)
+
+
+def _apply_result(chain: Chain, tx: bytes) -> bytes:
+    """(chain thread) SCALE ApplyExtrinsicResult of `tx` on top of the head, nothing kept."""
+    with chain.building() as b:
+        try:
+            b.apply_pending(lambda m: None)
+            result = chain.executive.apply_extrinsic(tx)
+        except TransactionValidityError as exc:
+            if exc.kind == "Unknown":
+                return bytes([1, 1, UNKNOWN_REASONS.index(exc.reason)])
+            return bytes([1, 0, INVALID_REASONS.index(exc.reason)])
+        if result.error is None:
+            return bytes([0, 0])
+        return bytes([0, 1]) + result.error.encode(chain.rt.pallet_index_of)
+
+
+@method("system_dryRun", "system_dryRunAt")
+async def dry_run(ctx: Ctx, params: Params) -> Any:
+    """The SCALE ApplyExtrinsicResult of the extrinsic on the state after the block."""
+    params.ensure_at_most(2)
+    tx = params.hex_bytes(0, "extrinsic")
+    at = params.opt_hash(1)
+    try:
+        from node.at_block import RuntimeApiError
+        from node.at_block import dry_run as dry_run_at
+    except ImportError:
+        raise client_error("runtime APIs are not available") from None
+
+    def run(chain: Chain) -> bytes:
+        from node.rpc.methods_chain import header_at
+
+        try:
+            return dry_run_at(chain, header_at(chain, at), tx)  # type: ignore[no-any-return]
+        except RuntimeApiError as exc:
+            raise client_error(str(exc)) from None
+
+    return hexs(await ctx.service.call(run, ctx.service.chain))
+
+
+def _check_extrinsic(params: Params) -> None:
+    params.ensure_at_most(2)
+    try:
+        Extrinsic.decode(params.hex_bytes(0, "extrinsic"))
+    except (ExtrinsicFormatError, ScaleDecodeError) as exc:
+        raise RpcError(-32602, "Invalid params", f"{params.method}: {exc}") from None
+
+
+@method("payment_queryInfo")
+def payment_query_info(ctx: Ctx, params: Params) -> Any:
+    _check_extrinsic(params)
+    return {"weight": {"ref_time": EXTRINSIC_WEIGHT, "proof_size": 0}, "class": "normal",
+            "partialFee": "0"}
+
+
+@method("payment_queryFeeDetails")
+def payment_query_fee_details(ctx: Ctx, params: Params) -> Any:
+    _check_extrinsic(params)
+    return {"inclusionFee": {"baseFee": "0x0", "lenFee": "0x0", "adjustedWeightFee": "0x0"}}
