@@ -23,6 +23,7 @@ from runtime.extrinsic import Extrinsic, extrinsic_hash
 from runtime.hashing import storage_prefix
 from runtime.header import Header
 from runtime.validity import TransactionValidityError
+from storage.fork import ForkBackend
 from storage.leveldb import BackendError, BackendLocked, LevelDBBackend
 from storage.state import ChainState, StateError
 
@@ -46,12 +47,14 @@ def db_path(base_path: str | Path) -> Path:
 class Chain:
     """An open chain. Use `Chain.open`/`Chain.init` as context managers (closes the DB)."""
 
-    def __init__(self, backend: Any, genesis_text: bytes, base_path: Path | None = None) -> None:
+    def __init__(self, backend: Any, genesis_text: bytes, base_path: Path | None = None,
+                 genesis: Genesis | None = None) -> None:
+        """`genesis`: `genesis_text` already parsed (a fork reuses its chain's)."""
         self.base_path = base_path
         self.backend = backend
         self.store = BlockStore(backend)
         self.genesis_text = genesis_text
-        self.genesis: Genesis = parse_genesis(genesis_text)
+        self.genesis: Genesis = parse_genesis(genesis_text) if genesis is None else genesis
         self.config = self.genesis.runtime_config()
         self.state = ChainState(backend, self.genesis.state_version)
         from node.composition import build_runtime
@@ -132,6 +135,18 @@ class Chain:
         else:
             tmp.rename(path)
         return cls.open(base_path)
+
+    def fork(self) -> Chain:
+        """An in-memory fork at the head: a `Chain` over a copy-on-write view of this one's
+        storage (storage.fork), authoring with the same runtime, signatures and roots.
+
+        Nothing the fork does is written here; its writes are dropped when it is closed.
+        On LevelDB it reads a snapshot, so blocks authored here meanwhile are not seen.
+        Authoring hooks are not copied (attach the simulator to the fork)."""
+        snapshot = getattr(self.backend, "snapshot", None)
+        base = self.backend if snapshot is None else snapshot()
+        return Chain(ForkBackend(base, close_base=snapshot is not None), self.genesis_text,
+                     genesis=self.genesis)
 
     def close(self) -> None:
         self.backend.close()

@@ -4,6 +4,7 @@ Knows only bytes (no SCALE types, no pallets):
 
 * `storage.backend`  `Backend` protocol and `MemoryBackend`
 * `storage.leveldb`  `LevelDBBackend` (the only plyvel user; import it explicitly)
+* `storage.fork`     `ForkBackend`: copy-on-write over another backend (in-memory forks)
 * `storage.overlay`  nested transactional change layers over a read view
 * `storage.trie`     sp-trie codec, from-scratch and incremental roots, historic views
 * `storage.state`    `ChainState`: flat state + persisted trie nodes + atomic block commits

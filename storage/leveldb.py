@@ -61,6 +61,30 @@ class LevelDBBackend:
             for k, v in puts.items():
                 batch.put(k, v)
 
+    def snapshot(self) -> LevelDBSnapshot:
+        """A read-only view of the database as it is now (later writes are not seen)."""
+        return LevelDBSnapshot(self._db.snapshot())
+
     def close(self) -> None:
         if not self._db.closed:
             self._db.close()
+
+
+class LevelDBSnapshot:
+    """A read-only `Backend` over a LevelDB snapshot; `close` releases it."""
+
+    def __init__(self, snapshot: plyvel.Snapshot) -> None:
+        self._snapshot = snapshot
+
+    def get(self, key: bytes) -> bytes | None:
+        return self._snapshot.get(key)
+
+    def iter_prefix(self, prefix: bytes) -> Iterator[tuple[bytes, bytes]]:
+        with self._snapshot.iterator(prefix=prefix) as it:
+            yield from it
+
+    def write_batch(self, puts: Mapping[bytes, bytes], deletes: Iterable[bytes] = ()) -> None:
+        raise BackendError("a LevelDB snapshot is read-only")
+
+    def close(self) -> None:
+        self._snapshot.release()
