@@ -96,6 +96,7 @@ def state_call(chain: Any, header: Header, method: str, data: bytes) -> bytes:
             value = m.impl(rt, *args)
         except BadInput as exc:
             raise RuntimeApiError(f"Bad input data provided to {m.name}: {exc}") from None
+        # an output holding a DispatchError or a call is encoded as this runtime's
         return rt.resolve(m.output).encode(value)  # type: ignore[no-any-return]
 
 

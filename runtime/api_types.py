@@ -14,19 +14,18 @@ from runtime.codec import (
     U64,
     U128,
     BytesCodec,
-    CEnum,
     Codec,
     Enum,
     Option,
     Struct,
+    Tuple,
     Variant,
     Vec,
     with_path,
 )
 from runtime.extrinsic import EXTRA, MULTI_SIGNATURE, Extrinsic
 from runtime.runtime import RUNTIME_CALL
-from runtime.sudo import DISPATCH_RESULT
-from runtime.system import WEIGHT, DispatchClass
+from runtime.system import DISPATCH_CLASS, DISPATCH_ERROR, WEIGHT
 from runtime.validity import (
     INVALID_REASONS,
     UNKNOWN_REASONS,
@@ -57,12 +56,11 @@ class ExtrinsicCodec(BytesCodec):
         return full, end
 
     def metadata_twin(self) -> Codec:
-        """Metadata describes it as the runtime's extrinsic type (one type id for both)."""
-        from runtime.metadata.build import UNCHECKED_EXTRINSIC as DECLARED
-
-        return DECLARED
+        """scale-info's description of an extrinsic: a composite of its encoded bytes."""
+        return with_path(Tuple(BYTES), self.path or "")
 
 
+# The runtime's extrinsic type (metadata's `extrinsic.ty` and the runtime APIs' argument).
 # The generic parameters are what polkadot.js reads from this path (a V15 registry whose
 # UncheckedExtrinsic lacks them fails to load), as for the extrinsic type of V14.
 UNCHECKED_EXTRINSIC = with_path(
@@ -94,7 +92,6 @@ TRANSACTION_VALIDITY = with_path(
          [("Ok", VALID_TRANSACTION), ("Err", TRANSACTION_VALIDITY_ERROR)]), "Result",
     ("T", VALID_TRANSACTION), ("E", TRANSACTION_VALIDITY_ERROR))  # polkadot.js needs T, E
 
-DISPATCH_CLASS = with_path(CEnum(DispatchClass), "frame_support::dispatch::DispatchClass")
 RUNTIME_DISPATCH_INFO = with_path(Struct("RuntimeDispatchInfo", [
     ("weight", WEIGHT), ("class", DISPATCH_CLASS), ("partial_fee", U128)]),
     "pallet_transaction_payment::types::RuntimeDispatchInfo")
@@ -125,9 +122,10 @@ class BadInput(Exception):
     index the runtime does not have); `state_call` reports it as undecodable input."""
 
 
-# ApplyExtrinsicResult: Result<DispatchOutcome = Result<(), DispatchError>, ...>; its
-# DispatchError is completed by a runtime (`rt.resolve`)
+DISPATCH_OUTCOME = with_path(
+    Enum("Result<(), DispatchError>", [("Ok", Tuple()), ("Err", DISPATCH_ERROR)]), "Result",
+    ("T", Tuple()), ("E", DISPATCH_ERROR))
 APPLY_EXTRINSIC_RESULT = with_path(
     Enum("Result<DispatchOutcome, TransactionValidityError>",
-         [("Ok", DISPATCH_RESULT), ("Err", TRANSACTION_VALIDITY_ERROR)]),
-    "Result", ("T", DISPATCH_RESULT), ("E", TRANSACTION_VALIDITY_ERROR))
+         [("Ok", DISPATCH_OUTCOME), ("Err", TRANSACTION_VALIDITY_ERROR)]), "Result",
+    ("T", DISPATCH_OUTCOME), ("E", TRANSACTION_VALIDITY_ERROR))

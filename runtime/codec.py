@@ -601,7 +601,8 @@ def fixed_decimal(bits: int, digits: int = 20) -> str:
 
 
 class Lazy(Codec):
-    """A codec filled in later (the runtime's RuntimeCall inside Sudo.sudo)."""
+    """A codec filled in later: each Runtime's own RuntimeCall / RuntimeEvent (recursive
+    through Sudo.sudo); the declared placeholders are never bound (runtime/binding.py)."""
 
     def __init__(self, type_string: str) -> None:
         self.type_string = type_string

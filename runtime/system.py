@@ -35,6 +35,7 @@ from runtime.codec import (
     FixedBytes,
     JsonContext,
     Lazy,
+    Option,
     Struct,
     StructCodec,
     Tuple,
@@ -151,6 +152,43 @@ DISPATCH_INFO = with_path(Struct("DispatchInfo", [("weight", WEIGHT), ("class", 
                           "frame_support::dispatch::DispatchInfo")
 PHASE = with_path(Enum("Phase", [("ApplyExtrinsic", U32), ("Finalization", None),
                        ("Initialization", None)]), "frame_system::Phase")
+
+# -- block limits, as FRAME's System constants describe them -------------------------------
+# Weights are not modelled (module docstring): the limits advertise a 2 s, 5 MiB block,
+# nothing is charged per storage access, and no limit is ever enforced.
+MAX_BLOCK_WEIGHT = {"ref_time": 2_000_000_000_000, "proof_size": 5 * 1024 * 1024}
+MAX_BLOCK_LENGTH = 5 * 1024 * 1024
+_WEIGHTS_PER_CLASS = with_path(Struct("WeightsPerClass", [
+    ("base_extrinsic", WEIGHT), ("max_extrinsic", Option(WEIGHT)),
+    ("max_total", Option(WEIGHT)), ("reserved", Option(WEIGHT))]),
+    "frame_system::limits::WeightsPerClass")
+
+
+def _per_class(item: Codec) -> Codec:
+    return with_path(Struct("PerDispatchClass", [
+        ("normal", item), ("operational", item), ("mandatory", item)]),
+        "frame_support::dispatch::PerDispatchClass", ("T", item))
+
+
+BLOCK_WEIGHTS = with_path(Struct("BlockWeights", [
+    ("base_block", WEIGHT), ("max_block", WEIGHT), ("per_class", _per_class(_WEIGHTS_PER_CLASS))]),
+    "frame_system::limits::BlockWeights")
+BLOCK_LENGTH = with_path(Struct("BlockLength", [("max", _per_class(U32))]),
+                         "frame_system::limits::BlockLength")
+DB_WEIGHT = with_path(Struct("RuntimeDbWeight", [("read", U64), ("write", U64)]),
+                      "sp_weights::RuntimeDbWeight")
+
+
+def block_weights() -> dict[str, Any]:
+    zero = {"ref_time": 0, "proof_size": 0}
+    limited = {"base_extrinsic": zero, "max_extrinsic": MAX_BLOCK_WEIGHT,
+               "max_total": MAX_BLOCK_WEIGHT, "reserved": None}
+    mandatory = {"base_extrinsic": zero, "max_extrinsic": None, "max_total": None,
+                 "reserved": None}
+    return {"base_block": zero, "max_block": MAX_BLOCK_WEIGHT,
+            "per_class": {"normal": limited, "operational": limited, "mandatory": mandatory}}
+
+
 LAST_RUNTIME_UPGRADE = with_path(Struct("LastRuntimeUpgradeInfo",
                               [("spec_version", Compact(U32)), ("spec_name", STR)]),
     "frame_system::LastRuntimeUpgradeInfo")
@@ -223,6 +261,14 @@ class System(Pallet):
         ("Version", RUNTIME_VERSION, runtime_version, "Get the chain's current version."),
         ("SS58Prefix", U16, lambda cfg: cfg.ss58_format,
          "The designated SS58 prefix of this chain."),
+        ("BlockWeights", BLOCK_WEIGHTS, lambda cfg: block_weights(),
+         "Block and extrinsic weight limits (advertised; weights are not modelled)."),
+        ("BlockLength", BLOCK_LENGTH,
+         lambda cfg: {"max": dict.fromkeys(("normal", "operational", "mandatory"),
+                                           MAX_BLOCK_LENGTH)},
+         "The maximum length of a block (in bytes)."),
+        ("DbWeight", DB_WEIGHT, lambda cfg: {"read": 0, "write": 0},
+         "The weight of runtime database operations (zero: not modelled)."),
     )
     EVENTS = events(
         ("ExtrinsicSuccess", [("dispatch_info", DISPATCH_INFO)], "An extrinsic completed."),

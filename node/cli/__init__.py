@@ -19,8 +19,8 @@ from node.cli.output import CliError, Output
 # Order shown in --help. A module missing here is simply not offered.
 COMMANDS = [
     "init", "tx", "submit", "seal", "query", "events", "head", "block", "key",
-    "export_blocks", "replay", "state_root", "apr", "forecast", "worker", "report", "check",
-    "serve",
+    "export_blocks", "replay", "state_root", "apr", "forecast", "scenario", "worker", "report",
+    "check", "serve",
 ]
 
 

@@ -33,12 +33,11 @@ async def submit_and_watch(ctx: Ctx, params: Params) -> Any:
     if block_hash is None:  # waits in the pool: the block that takes it reports it
         sub = hub.add(ctx.conn, "extrinsic", tx_hash=tx_hash)
         return Subscribed(sub, [json.dumps("ready")])
+    # already in a block (instant mode): every status is known, and the watch ends there
     sub = hub.add(ctx.conn, "extrinsic")
-    hub.watchers.pop(tx_hash, None)
-    sub.tx_hash = None
+    hub.end(sub)
     block_hex = hexs(block_hash)
     statuses = ["ready", {"inBlock": block_hex}, {"finalized": block_hex}]
-    hub._drop(sub)  # nothing more will come: the watch ends after these
     return Subscribed(sub, [json.dumps(s) for s in statuses])
 
 

@@ -123,22 +123,28 @@ async def dry_run(ctx: Ctx, params: Params) -> Any:
     return hexs(await ctx.service.call(run, ctx.service.chain))
 
 
-def _check_extrinsic(params: Params) -> None:
+async def _check_extrinsic(ctx: Ctx, params: Params) -> None:
+    """The extrinsic decodes and the block (if given) exists."""
+    from node.rpc.methods_chain import header_at
+
     params.ensure_at_most(2)
     try:
         Extrinsic.decode(params.hex_bytes(0, "extrinsic"))
     except (ExtrinsicFormatError, ScaleDecodeError) as exc:
         raise RpcError(-32602, "Invalid params", f"{params.method}: {exc}") from None
+    at = params.opt_hash(1)
+    if at is not None and at != ctx.service.head_hash:
+        await ctx.service.call(header_at, ctx.service.chain, at)
 
 
 @method("payment_queryInfo")
-def payment_query_info(ctx: Ctx, params: Params) -> Any:
-    _check_extrinsic(params)
+async def payment_query_info(ctx: Ctx, params: Params) -> Any:
+    await _check_extrinsic(ctx, params)
     return {"weight": {"ref_time": EXTRINSIC_WEIGHT, "proof_size": 0}, "class": "normal",
             "partialFee": "0"}
 
 
 @method("payment_queryFeeDetails")
-def payment_query_fee_details(ctx: Ctx, params: Params) -> Any:
-    _check_extrinsic(params)
+async def payment_query_fee_details(ctx: Ctx, params: Params) -> Any:
+    await _check_extrinsic(ctx, params)
     return {"inclusionFee": {"baseFee": "0x0", "lenFee": "0x0", "adjustedWeightFee": "0x0"}}

@@ -92,6 +92,10 @@ class Hub:
         self._drop(sub)
         return True
 
+    def end(self, sub: Subscription) -> None:
+        """No more notifications for `sub` (what was already queued still goes out)."""
+        self._drop(sub)
+
     def _drop(self, sub: Subscription) -> None:
         sub.conn.subs.pop(sub.id, None)
         self.by_kind[sub.kind].pop(f"{id(sub.conn)}:{sub.id}", None)

@@ -51,8 +51,12 @@ class Params:
 
 
 def parse_hex(v: Any, where: str) -> bytes:
-    if not isinstance(v, str) or not v.startswith("0x"):
-        raise invalid_params(f"{where}: expected 0x-prefixed hex, got {v!r}"[:300])
+    """Bytes from hex with or without `0x`, as Substrate's serde reads `Bytes` (polkadot-api
+    sends `""` for empty `state_call` data)."""
+    if isinstance(v, str) and not v.startswith("0x"):
+        v = "0x" + v
+    if not isinstance(v, str):
+        raise invalid_params(f"{where}: expected hex, got {v!r}"[:300])
     try:
         return bytes.fromhex(v[2:])
     except ValueError:

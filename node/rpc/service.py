@@ -105,7 +105,6 @@ class Service:
         self.hub = Hub()
         self.head: Header = chain.head()
         self.head_hash = self.head.hash()
-        self.genesis_hash = chain.genesis_hash
         self._backend = chain.backend
         self._cache: dict[bytes, bytes | None] = {}
         self._incoming: list[tuple[bytes, asyncio.Future[Any]]] = []
@@ -114,7 +113,6 @@ class Service:
         self._loop: asyncio.AbstractEventLoop | None = None
         self.block_interval = block_interval or chain.genesis.block_time_ms / 1000
         self.mode = block_mode
-        self.closed = False
 
     # -- lifecycle ------------------------------------------------------------------------
     async def start(self) -> None:
@@ -148,7 +146,6 @@ class Service:
             if not fut.done():
                 fut.set_exception(RpcError(-32603, "Internal error", "server shutting down"))
         self._incoming = []
-        self.closed = True
         await self.call(self.chain.close)
         self.executor.shutdown(wait=True)
 

@@ -140,7 +140,15 @@ class RpcServer:
         await ws.prepare(request)
         self.sockets.add(ws)
         queue: asyncio.Queue[str | None] = asyncio.Queue()
-        conn = Connection(queue.put_nowait, self.limits.max_subscriptions)
+
+        def send(text: str) -> None:
+            if queue.qsize() < MAX_QUEUED:
+                queue.put_nowait(text)
+            elif conn.open:  # a client that stopped reading: drop it, not the server's memory
+                conn.open = False
+                asyncio.ensure_future(ws.close(code=1008, message=b"client too slow"))
+
+        conn = Connection(send, self.limits.max_subscriptions)
         writer = asyncio.ensure_future(self._writer(ws, queue, conn))
         tasks: set[asyncio.Task[Any]] = set()
         try:
@@ -168,7 +176,7 @@ class RpcServer:
                 task = asyncio.ensure_future(self._ws_message(req, conn))
                 tasks.add(task)
                 task.add_done_callback(tasks.discard)
-                if queue.qsize() > MAX_QUEUED:
+                if not conn.open:
                     break
         finally:
             self.service.hub.close(conn)

@@ -6,21 +6,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from runtime.api_types import UNCHECKED_EXTRINSIC
 from runtime.balances import MULTI_ADDRESS
-from runtime.codec import BYTES, Tuple, Variant, with_path
+from runtime.codec import Tuple, Variant, with_path
 from runtime.extrinsic import EXTRA, MULTI_SIGNATURE, SIGNED_EXTENSIONS
 from runtime.metadata.types import TypeRegistry, docs
-from runtime.runtime import OUTER_CRATE, RUNTIME_CALL, Runtime
+from runtime.runtime import OUTER_CRATE, Runtime
 from runtime.runtime_api import RuntimeApi
 from runtime.storage_items import StorageItem, StorageNMap
 
 EXTRINSIC_VERSION = 4
 
-# The runtime's extrinsic type: opaque bytes whose parameters name the parts clients use.
-UNCHECKED_EXTRINSIC = with_path(
-    Tuple(BYTES), "sp_runtime::generic::unchecked_extrinsic::UncheckedExtrinsic",
-    ("Address", MULTI_ADDRESS), ("Call", RUNTIME_CALL), ("Signature", MULTI_SIGNATURE),
-    ("Extra", EXTRA))
 RUNTIME_TYPE = with_path(Tuple(), f"{OUTER_CRATE}::Runtime")
 
 Json = dict[str, Any]

@@ -12,7 +12,8 @@ Mapping rules (the codec kinds of runtime/codec.py and the custom ones):
   unnamed fields (a Rust tuple struct), without a path -> Tuple.
 * EnumCodec / CEnum -> Variant, indices as declared. A variant's payload becomes named
   fields if it is an unnamed struct, unnamed fields if an unnamed tuple, else one field.
-* A leaf codec with a path (AccountId32, H256) -> Composite wrapping its plain type.
+* A leaf or unbounded vector with a path (AccountId32, H256, OpaqueMetadata) -> Composite
+  wrapping its plain type.
 * Bounded vectors -> `bounded_collections::bounded_vec::BoundedVec` around the Vec.
 * PermillCodec -> `Permill(u32)`; FixedPointCodec -> `FixedU128 { bits: u128 }`.
 * A codec with `metadata_twin()` (Era, DispatchError) is described by the twin it
@@ -22,6 +23,7 @@ Mapping rules (the codec kinds of runtime/codec.py and the custom ones):
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from typing import Any
 
@@ -47,7 +49,6 @@ from runtime.codec import (
     VecCodec,
 )
 from runtime.codec import Variant as V
-from runtime.metadata.layout import TYPE
 
 BOUNDED_VEC = "bounded_collections::bounded_vec::BoundedVec"
 
@@ -70,7 +71,7 @@ class TypeRegistry:
         self._resolve = resolve       # completes placeholders (Runtime.resolve)
         self._types: list[Json | None] = []
         self._by_codec: dict[int, tuple[Codec, int]] = {}
-        self._by_shape: dict[bytes, int] = {}
+        self._by_shape: dict[Any, int] = {}
         self._open: dict[int, int | None] = {}    # codecs being described -> reserved id
         self._twins: dict[int, tuple[Codec, Codec]] = {}
 
@@ -107,12 +108,7 @@ class TypeRegistry:
             self._types[reserved] = ty
             tid = reserved
         else:
-            shape = TYPE.encode(ty)
-            found = self._by_shape.get(shape)
-            if found is None:
-                found = self._by_shape[shape] = len(self._types)
-                self._types.append(ty)
-            tid = found
+            tid = self._register_plain(ty)
         self._by_codec[key] = (codec, tid)
         return tid
 
@@ -192,9 +188,12 @@ class TypeRegistry:
 
     def _sequence(self, codec: Codec, item: Codec, bound: int | None) -> Json:
         seq = _type([], V("Sequence", {"ty": self.id_of(item)}))
-        if bound is None:
+        if bound is None and codec.path is None:
             return seq
         seq_id = self._register_plain(seq)
+        if bound is None:  # a named newtype around a Vec (sp_core::OpaqueMetadata)
+            return _type([], V("Composite", {"fields": [
+                _field(None, seq_id, f"Vec<{item.type_string}>")]}))
         return {"path": BOUNDED_VEC.split("::"),
                 "params": [{"name": "T", "ty": self.id_of(item)}, {"name": "S", "ty": None}],
                 "def": V("Composite", {"fields": [
@@ -202,7 +201,8 @@ class TypeRegistry:
                 "docs": []}
 
     def _register_plain(self, ty: Json) -> int:
-        shape = TYPE.encode(ty)
+        """The id of a described type: an equal one already registered, or a new id."""
+        shape = _shape(ty)
         found = self._by_shape.get(shape)
         if found is None:
             found = self._by_shape[shape] = len(self._types)
@@ -219,15 +219,25 @@ class TypeRegistry:
         return [_field(None, self.id_of(payload), payload.type_string)]
 
 
+# A named newtype's plain inner codec (AccountId32 -> [u8; 32]), one per named codec.
 _PLAIN: dict[int, tuple[Codec, Codec]] = {}
 
 
 def _unpathed(codec: Codec) -> Codec:
-    import copy
-
     plain = copy.copy(codec)
     plain.path, plain.params = None, ()
     return plain
+
+
+def _shape(value: Any) -> Any:
+    """A hashable copy of a type description: equal shapes are one registry type."""
+    if isinstance(value, V):
+        return (V, value.name, _shape(value.value))
+    if isinstance(value, dict):
+        return tuple((k, _shape(v)) for k, v in value.items())
+    if isinstance(value, list):
+        return tuple(_shape(v) for v in value)
+    return value
 
 
 def _type(path: list[str], definition: V) -> Json:

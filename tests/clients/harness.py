@@ -73,7 +73,11 @@ def served(base: Path, *flags: str, start_timeout: float = 60) -> Iterator[dict[
         if not line or not line[0].strip():
             raise RuntimeError(f"serve printed no URL line (exit {proc.poll()}): "
                                + "".join(stderr)[-2000:])
-        yield json.loads(line[0])
+        first = json.loads(line[0])
+        if "url" not in first:
+            raise RuntimeError(f"serve did not start: {line[0].strip()} "
+                               + "".join(stderr)[-2000:])
+        yield first
     finally:
         if proc.poll() is None:
             proc.send_signal(signal.SIGINT)

@@ -370,3 +370,14 @@ def test_pallet_form_tuple_key_flat_or_as_one(chain: Chain) -> None:
     with pytest.raises(ValueError) as exc:
         parse_storage_changes(chain, {"PhalaStakePool": {"PoolStakers": [[[3], None]]}})
     assert str(exc.value).startswith("PhalaStakePool.PoolStakers key1 ((u64, AccountId)): ")
+
+
+def test_set_storage_after_the_sudo_key_is_killed(chain: Chain) -> None:
+    [kill] = set_storage_extrinsics(chain, [(storage_prefix("Sudo", "Key"), None)])
+    assert chain.submit(kill, seal=True)["success"]
+    assert chain.rt["Sudo"].Key.get() is None
+    before = records(chain)
+    with pytest.raises(ValueError) as exc:
+        set_storage_extrinsics(chain, [(b"\x01", b"")])
+    assert str(exc.value) == "the chain has no sudo key (Sudo.Key is empty)"
+    assert records(chain) == before

@@ -57,3 +57,5 @@ def test_dry_run_and_fees(server: Server, signer: Signer) -> None:
     assert info["partialFee"] == "0" and info["class"] == "normal"
     assert server.call("payment_queryFeeDetails", "0x" + ok.hex()) == {"inclusionFee": {
         "baseFee": "0x0", "lenFee": "0x0", "adjustedWeightFee": "0x0"}}
+    assert server.error("payment_queryInfo", "0x" + ok.hex(), "0x" + "44" * 32)["code"] == 4003
+    assert server.error("payment_queryInfo", "0x0102")["code"] == -32602

@@ -102,6 +102,8 @@ def test_keys_paged_and_pairs(server: Server) -> None:
     assert all(v == server.call("state_getStorage", k) for k, v in pairs)
     err = server.error("state_getKeysPaged", "0x" + prefix.hex(), 1001)
     assert err["code"] == 4002
+    assert server.error("state_getKeysPaged", "0x" + prefix.hex())["code"] == -32602
+    assert server.error("state_getKeysPaged", "0x" + prefix.hex(), None)["code"] == -32602
 
 
 def test_system_facts(server: Server) -> None:

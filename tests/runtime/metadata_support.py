@@ -9,7 +9,10 @@ from scalecodec.base import RuntimeConfigurationObject, ScaleBytes
 from scalecodec.type_registry import load_type_registry_preset
 
 from runtime import codec as c
+from runtime.era import EraCodec
 from runtime.metadata import metadata_bytes
+
+MULTI_ADDRESS = "sp_runtime::multiaddress::MultiAddress"
 
 
 class Scale:
@@ -63,45 +66,61 @@ def raw_bytes(v: Any) -> bytes:
     return bytes.fromhex(v[2:]) if v.startswith("0x") else v.encode()
 
 
-def rendered(codec: c.Codec, value: Any, call_codec: c.Codec | None = None) -> Any:  # noqa: PLR0911
-    """`value` as py-scalecodec renders what `codec` encodes (and accepts for encoding)."""
+def rendered(codec: c.Codec, value: Any, call_codec: c.Codec | None = None,  # noqa: PLR0911
+             decoded: bool = False) -> Any:
+    """`value` as py-scalecodec takes it for encoding what `codec` encodes, or (`decoded`)
+    as it decodes those bytes: then byte vectors that are UTF-8 come back as text."""
+    def sub(k: c.Codec, v: Any) -> Any:
+        return rendered(k, v, call_codec, decoded)
+
     while isinstance(codec, c.Lazy):
         assert codec.target is not None
         codec = codec.target
+    if decoded and isinstance(codec, EraCodec):  # scalecodec's own Era reading
+        return "00" if value.is_immortal else [value.period, value.phase]
     twin = getattr(codec, "metadata_twin", None)
     if twin is not None:
         t = twin()
-        return rendered(t, t.decode(codec.encode(value)), call_codec)
+        return sub(t, t.decode(codec.encode(value)))
     if codec is call_codec:  # an outer call as scalecodec's Call object takes it
         inner = value.value
         struct = codec.by_name[value.name][1].by_name[inner.name][1]
         return {"call_module": value.name, "call_function": inner.name,
-                "call_args": rendered(struct, inner.value, call_codec)}
+                "call_args": sub(struct, inner.value)}
     if isinstance(codec, c.PermillCodec | c.CompactCodec | c.UInt | c.BoolCodec | c.StrCodec):
         if isinstance(codec, c.FixedPointCodec):
             return {"bits": value}
         return value if isinstance(value, bool | str) else int(value)
+    if isinstance(codec, c.BytesCodec) and decoded:
+        try:
+            return bytes(value).decode()
+        except UnicodeDecodeError:
+            pass
     if isinstance(codec, c.FixedBytes | c.BytesCodec):
         return "0x" + bytes(value).hex()
     if isinstance(codec, c.OptionCodec):
-        return None if value is None else rendered(codec.inner, value, call_codec)
+        return None if value is None else sub(codec.inner, value)
     if isinstance(codec, c.VecCodec):
-        return [rendered(codec.inner, v, call_codec) for v in value]
+        return [sub(codec.inner, v) for v in value]
     if isinstance(codec, c.TupleCodec):
-        items = [rendered(ic, v, call_codec) for ic, v in zip(codec.items, value, strict=True)]
-        return items[0] if codec.path is not None and len(items) == 1 else items
+        items = [sub(ic, v) for ic, v in zip(codec.items, value, strict=True)]
+        if codec.path is not None and len(items) == 1:  # a newtype: its one field
+            return items[0]
+        return {} if decoded and codec.path is not None and not items else items
     if isinstance(codec, c.StructCodec):
         get = (lambda n: value[n]) if isinstance(value, dict) else (lambda n: getattr(value, n))
-        return {n: rendered(fc, get(n), call_codec) for n, fc in codec.fields}
+        return {n: sub(fc, get(n)) for n, fc in codec.fields}
     if isinstance(codec, c.CEnum):
         return codec.cls(value).name
     if isinstance(codec, c.EnumCodec):
         if isinstance(value, bytes):  # MultiAddress given as a bare account
             value = c.Variant("Id", value)
+        if decoded and codec.path == MULTI_ADDRESS and value.name in ("Id", "Index"):
+            return sub(codec.by_name[value.name][1], value.value)  # scalecodec: bare
         payload = codec.by_name[value.name][1]
         if payload is None:
             return value.name
         if isinstance(payload, c.TupleCodec) and payload.path is None and not payload.items:
             return {value.name: []}
-        return {value.name: rendered(payload, value.value, call_codec)}
+        return {value.name: sub(payload, value.value)}
     raise TypeError(f"no rendering for {codec!r}")

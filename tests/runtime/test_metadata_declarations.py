@@ -135,6 +135,13 @@ def test_constants_clients_read(scale: Scale) -> None:
     assert const("PhalaStakePool", "MinContribution") == CONFIG.stake_pool.min_contribution
     assert const("PhalaMining", "ExpectedBlockTimeSec") == 12
     assert const("PhalaRegistry", "NoneAttestationEnabled") is False
+    weights = const("System", "BlockWeights")
+    assert weights["max_block"] == {"ref_time": 2 * 10**12, "proof_size": 5 * 2**20}
+    assert weights["per_class"]["normal"]["max_extrinsic"] == weights["max_block"]
+    assert weights["per_class"]["mandatory"]["max_total"] is None
+    assert const("System", "BlockLength") == {"max": {
+        "normal": 5 * 2**20, "operational": 5 * 2**20, "mandatory": 5 * 2**20}}
+    assert const("System", "DbWeight") == {"read": 0, "write": 0}
 
 
 def _bytes(data: bytes) -> Any:
