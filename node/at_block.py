@@ -117,12 +117,11 @@ def dry_run(chain: Any, header: Header, extrinsic: bytes) -> bytes:
             raise RuntimeApiError(f"Bad input data provided to apply_extrinsic: {exc}") \
                 from None
         except TransactionValidityError as exc:
-            return rt.resolve(APPLY_EXTRINSIC_RESULT).encode(  # type: ignore[no-any-return]
-                Variant("Err", validity_error(exc)))
-        outcome = Variant("Ok", ()) if applied.error is None else Variant("Err", applied.error)
-        # DispatchError needs this runtime's pallet indices: the codec as it completes it
-        return rt.resolve(APPLY_EXTRINSIC_RESULT).encode(  # type: ignore[no-any-return]
-            Variant("Ok", outcome))
+            result = Variant("Err", validity_error(exc))
+        else:
+            result = Variant("Ok", Variant("Ok", ()) if applied.error is None
+                             else Variant("Err", applied.error))
+        return rt.resolve(APPLY_EXTRINSIC_RESULT).encode(result)  # type: ignore[no-any-return]
 
 
 __all__ = ["METHODS", "RuntimeApiError", "decode_inputs", "dry_run", "runtime_at", "state_call"]

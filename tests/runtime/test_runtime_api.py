@@ -202,3 +202,32 @@ def test_metadata(chain: Chain) -> None:
     assert call(chain, "Metadata_metadata_at_version", (14).to_bytes(4, "little")) == \
         b"\x01" + encode_compact(len(v14)) + v14
     assert call(chain, "Metadata_metadata_at_version", (16).to_bytes(4, "little")) == b"\x00"
+
+
+def test_v15_describes_the_apis_with_the_runtime_types(chain: Chain) -> None:
+    from runtime.metadata.build import UNCHECKED_EXTRINSIC, Builder
+
+    b = Builder(chain.rt, list(RUNTIME_APIS))
+    v15 = b.v15()
+    types = {t["id"]: t["ty"] for t in v15["types"]}
+    apis = {a["name"]: {m["name"]: m for m in a["methods"]} for a in v15["apis"]}
+    assert list(apis) == [a.name for a in RUNTIME_APIS]
+    validate = apis["TaggedTransactionQueue"]["validate_transaction"]
+    assert [i["name"] for i in validate["inputs"]] == ["source", "tx", "block_hash"]
+    tx_ty = validate["inputs"][1]["ty"]
+    assert tx_ty == b.reg.id_of(UNCHECKED_EXTRINSIC)  # the one extrinsic type
+    assert apis["TransactionPaymentApi"]["query_info"]["inputs"][0]["ty"] == tx_ty
+    out = types[validate["output"]]
+    assert out["path"] == ["Result"] and [p["name"] for p in out["params"]] == ["T", "E"]
+    ok, err = out["def"].value["variants"]
+    assert (ok["name"], ok["index"], err["name"], err["index"]) == ("Ok", 0, "Err", 1)
+    assert types[ok["fields"][0]["ty"]]["path"] == \
+        ["sp_runtime", "transaction_validity", "ValidTransaction"]
+    invalid = types[types[err["fields"][0]["ty"]]["def"].value["variants"][0]["fields"][0]["ty"]]
+    assert [(v["name"], v["index"]) for v in invalid["def"].value["variants"]] == [
+        ("Call", 0), ("Payment", 1), ("Future", 2), ("Stale", 3), ("BadProof", 4),
+        ("AncientBirthBlock", 5), ("ExhaustsResources", 6), ("Custom", 7),
+        ("BadMandatory", 8), ("MandatoryValidation", 9), ("BadSigner", 10)]
+    nonce = apis["AccountNonceApi"]["account_nonce"]
+    assert types[nonce["inputs"][0]["ty"]]["path"] == ["sp_core", "crypto", "AccountId32"]
+    assert types[nonce["output"]]["def"].value.name == "u32"
