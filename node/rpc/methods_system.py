@@ -137,14 +137,41 @@ async def _check_extrinsic(ctx: Ctx, params: Params) -> None:
         await ctx.service.call(header_at, ctx.service.chain, at)
 
 
+async def _payment_api(ctx: Ctx, params: Params, name: str) -> Any:
+    """TransactionPaymentApi_<name>(extrinsic, length) at the block, decoded: the RPC
+    answers what the runtime API does (an inherent is Mandatory, an unsigned extrinsic
+    has no inclusion fee)."""
+    from node.at_block import METHODS, RuntimeApiError, state_call
+    from node.rpc.methods_chain import header_at
+
+    await _check_extrinsic(ctx, params)
+    tx = params.hex_bytes(0, "extrinsic")
+    at = params.opt_hash(1)
+    method = f"TransactionPaymentApi_{name}"
+
+    def run(chain: Chain) -> Any:
+        data = tx + len(tx).to_bytes(4, "little")
+        try:
+            raw = state_call(chain, header_at(chain, at), method, data)
+        except RuntimeApiError as exc:
+            raise client_error(str(exc)) from None
+        return chain.rt.resolve(METHODS[method].output).decode(raw)
+
+    return await ctx.service.call(run, ctx.service.chain)
+
+
 @method("payment_queryInfo")
 async def payment_query_info(ctx: Ctx, params: Params) -> Any:
-    await _check_extrinsic(ctx, params)
-    return {"weight": {"ref_time": EXTRINSIC_WEIGHT, "proof_size": 0}, "class": "normal",
-            "partialFee": "0"}
+    info = await _payment_api(ctx, params, "query_info")
+    return {"weight": info["weight"], "class": info["class"].name.lower(),
+            "partialFee": str(info["partial_fee"])}
 
 
 @method("payment_queryFeeDetails")
 async def payment_query_fee_details(ctx: Ctx, params: Params) -> Any:
-    await _check_extrinsic(ctx, params)
-    return {"inclusionFee": {"baseFee": "0x0", "lenFee": "0x0", "adjustedWeightFee": "0x0"}}
+    details = await _payment_api(ctx, params, "query_fee_details")
+    fee = details["inclusion_fee"]
+    if fee is None:
+        return {"inclusionFee": None}
+    return {"inclusionFee": {"baseFee": hex(fee["base_fee"]), "lenFee": hex(fee["len_fee"]),
+                             "adjustedWeightFee": hex(fee["adjusted_weight_fee"])}}

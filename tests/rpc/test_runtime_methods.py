@@ -54,8 +54,13 @@ def test_dry_run_and_fees(server: Server, signer: Signer) -> None:
     # Err(Invalid(Stale)): TransactionValidityError::Invalid 0, InvalidTransaction::Stale 3
     assert server.call("system_dryRun", "0x" + stale.hex()) == "0x010003"
     assert server.call("system_accountNextIndex", "//Alice") == nonce  # nothing applied
-    info = server.call("payment_queryInfo", "0x" + ok.hex())
-    assert info["partialFee"] == "0" and info["class"] == "normal"
+    assert server.call("payment_queryInfo", "0x" + ok.hex()) == {
+        "weight": {"ref_time": 100_000_000, "proof_size": 0}, "class": "normal",
+        "partialFee": "0"}
+    # the timestamp inherent of a sealed block: Mandatory, and no inclusion fee (unsigned)
+    inherent = server.call("chain_getBlock")["block"]["extrinsics"][0]
+    assert server.call("payment_queryInfo", inherent)["class"] == "mandatory"
+    assert server.call("payment_queryFeeDetails", inherent) == {"inclusionFee": None}
     assert server.call("payment_queryFeeDetails", "0x" + ok.hex()) == {"inclusionFee": {
         "baseFee": "0x0", "lenFee": "0x0", "adjustedWeightFee": "0x0"}}
     assert server.error("payment_queryInfo", "0x" + ok.hex(), "0x" + "44" * 32)["code"] == 4003
