@@ -12,7 +12,6 @@ from node.rpc.registry import Ctx, method
 from runtime.extrinsic import Extrinsic, ExtrinsicFormatError
 from runtime.keys import InvalidAccount, parse_account
 from runtime.scale import ScaleDecodeError
-from runtime.system import EXTRINSIC_WEIGHT
 from runtime.validity import INVALID_REASONS, UNKNOWN_REASONS, TransactionValidityError
 
 NODE_VERSION = "0.1.0"
