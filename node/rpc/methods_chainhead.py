@@ -64,7 +64,8 @@ class Follow:
     op_ids: Any = field(default_factory=itertools.count)
 
     def event(self, doc: dict[str, Any]) -> None:
-        self.sub.notify(json.dumps(doc))
+        if self.sub.conn.subs.get(self.sub.id) is self.sub:  # nothing after stop/unfollow
+            self.sub.notify(json.dumps(doc))
 
     def free(self) -> int:
         return MAX_OPERATIONS - sum(op.cost for op in self.ops.values())
@@ -101,6 +102,7 @@ def _follows(hub: Hub) -> list[Follow]:
 def _stop(hub: Hub, f: Follow) -> None:
     f.event({"event": "stop"})
     hub.end(f.sub)
+    f.ops.clear()
 
 
 def _on_block(hub: Hub, block: NewBlock, rewound: bool) -> None:

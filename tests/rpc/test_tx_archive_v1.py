@@ -123,6 +123,8 @@ def test_archive(server: Server, ws: WsClient) -> None:
     got = [ws.notification(sub) for _ in range(len(keys) - 3 + 1)]
     assert [e["key"] for e in got[:-1]] == keys[3:]
     assert got[-1] == {"event": "storageDone"}
+    assert ws.request("archive_v1_stopStorage", sub) is None  # done: no effect
+    assert ws.request("archive_v1_stopStorage", "nope") is None  # unknown: no effect
     assert error(ws, "archive_v1_storage", genesis, [{"key": ISSUANCE, "type": "value",
                                                        "paginationStartKey": "0x"}], None
                  )["code"] == -32602
