@@ -262,3 +262,31 @@ def test_runtime_apis_match_the_runtime_version(server: Server) -> None:
         sub = ws.request("chainHead_v1_follow", True)
         apis = ws.notification(sub)["finalizedBlockRuntime"]["spec"]["apis"]
     assert apis == {i: v for i, v in runtime_version_json(config)["apis"]}
+
+
+def test_too_many_pinned_blocks_stop_the_subscription(server: Server) -> None:
+    from node.rpc.methods_chainhead import MAX_PINNED
+
+    batch = 300
+    with WsClient(server.url) as ws:
+        keeps, head = follow(ws)  # never unpins
+        unpins, _ = follow(ws)
+        server.call("dev_newBlock", {"count": batch})
+        first = [events(ws, keeps, 3)[0]["blockHash"] for _ in range(batch)]
+        assert [events(ws, unpins, 3)[0]["blockHash"] for _ in range(batch)] == first
+        assert ws.request("chainHead_v1_unpin", unpins, [head] + first[:-1]) is None
+        server.call("dev_newBlock", {"count": batch})
+        fits = MAX_PINNED - (1 + batch)  # the head and the first batch are pinned
+        second = []
+        for _ in range(fits):
+            new_block, best, final = events(ws, keeps, 3)
+            assert (best["event"], final["event"]) == ("bestBlockChanged", "finalized")
+            second.append(new_block["blockHash"])
+        assert ws.notification(keeps) == {"event": "stop"}
+        assert ws.request("chainHead_v1_header", keeps, head) is None  # stale
+        # the one that unpinned keeps following
+        got = [events(ws, unpins, 3)[0]["blockHash"] for _ in range(batch)]
+        assert got[:fits] == second
+        assert got[-1] == server.call("chain_getFinalizedHead")
+        assert ws.request("chainHead_v1_header", unpins, got[-1]) == \
+            ws.request("archive_v1_header", got[-1])
