@@ -161,3 +161,9 @@ async def worker_offline(ctx: Ctx, params: Params) -> Any:
 @method("phala_workerOnline", unsafe=True)
 async def worker_online(ctx: Ctx, params: Params) -> Any:
     return await _set_offline(ctx, params, False)
+
+
+@method("phala_rpcStats", unsafe=True, max_params=0)
+def rpc_stats(ctx: Ctx, params: Params) -> Any:
+    """Calls served so far by method name (tests check which interface a client used)."""
+    return dict(sorted(ctx.service.method_counts.items()))

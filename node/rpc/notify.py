@@ -31,6 +31,11 @@ NOTIFICATIONS = {
     "storage": "state_storage",
     "runtimeVersion": "state_runtimeVersion",
     "extrinsic": "author_extrinsicUpdate",
+    # the new JSON-RPC interface (methods_chainhead / methods_transaction / methods_archive)
+    "chainHead": "chainHead_v1_followEvent",
+    "txWatch": "transactionWatch_v1_watchEvent",
+    "archiveStorage": "archive_v1_storageEvent",
+    "broadcast": "transaction_v1_broadcast",  # an operation id only: never notified
 }
 
 
@@ -70,6 +75,10 @@ class Hub:
     def __init__(self) -> None:
         self.by_kind: dict[str, dict[str, Subscription]] = {k: {} for k in NOTIFICATIONS}
         self.watchers: dict[bytes, list[Subscription]] = {}
+        # called as fn(block, rewound) after the legacy notifications of each new head, and
+        # fn(tx_hash, status) for an extrinsic leaving the pool without a block
+        self.block_observers: list[Callable[[NewBlock, bool], None]] = []
+        self.status_observers: list[Callable[[bytes, str], None]] = []
 
     def add(self, conn: Connection, kind: str, **kw: Any) -> Subscription:
         if len(conn.subs) >= conn.max_subscriptions:
@@ -139,6 +148,8 @@ class Hub:
             for ext in block.extrinsics:
                 for sub in self.watchers.pop(extrinsic_hash(ext), []):
                     self.included(sub, block_hex)
+        for observer in self.block_observers:
+            observer(block, rewound)
 
     def included(self, sub: Subscription, block_hex: str) -> None:
         """inBlock, then finalized (finality is instant); the watch ends there."""
@@ -150,3 +161,5 @@ class Hub:
         for sub in self.watchers.pop(tx_hash, []):
             sub.notify(json.dumps(status))
             self._drop(sub)
+        for observer in self.status_observers:
+            observer(tx_hash, status)

@@ -30,6 +30,13 @@ class Subscribed:
 
 
 @dataclass
+class Answer:
+    """A plain result, and what to do once it was sent (events that must follow it)."""
+    result: Any
+    then: Callable[[], None]
+
+
+@dataclass
 class Method:
     name: str
     fn: Callable[..., Any]
@@ -56,11 +63,14 @@ def method(*names: str, unsafe: bool = False, subscription: bool = False,
 def all_methods() -> dict[str, Method]:
     """The full table (importing the method modules registers them)."""
     from node.rpc import (  # noqa: F401
+        methods_archive,
         methods_author,
         methods_chain,
+        methods_chainhead,
         methods_dev,
         methods_state,
         methods_system,
+        methods_transaction,
     )
 
     return METHODS

@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -113,6 +114,7 @@ class Service:
         self._loop: asyncio.AbstractEventLoop | None = None
         self.block_interval = block_interval or chain.genesis.block_time_ms / 1000
         self.mode = block_mode
+        self.method_counts: Counter[str] = Counter()  # calls by method name (phala_rpcStats)
 
     # -- lifecycle ------------------------------------------------------------------------
     async def start(self) -> None:

@@ -30,7 +30,7 @@ from node.rpc.errors import (
 )
 from node.rpc.notify import Connection
 from node.rpc.params import Params
-from node.rpc.registry import Ctx, Method, Subscribed, all_methods
+from node.rpc.registry import Answer, Ctx, Method, Subscribed, all_methods
 from node.rpc.service import Service
 
 log = logging.getLogger("phala_emu.rpc")
@@ -50,6 +50,16 @@ class Limits:
 
 def _error(err: RpcError, req_id: Any) -> dict[str, Any]:
     return {"jsonrpc": "2.0", "error": err.json(), "id": req_id}
+
+
+def _run_after(after: list[Any]) -> None:
+    """What follows the answers: a subscription's first notifications, or an Answer's `then`."""
+    for sub, initial in after:
+        if sub is None:
+            initial()
+        else:
+            for result_json in initial:
+                sub.notify(result_json)
 
 
 def _valid_id(v: Any) -> bool:
@@ -226,6 +236,7 @@ class RpcServer:
         try:
             result = m.fn(Ctx(self.service, conn), Params(params, m.name))
         except RpcError as err:
+            self.service.method_counts[m.name] += 1
             return self._encode(_error(err, req["id"]))
         except Exception:  # noqa: BLE001 - the general path reports it
             return None
@@ -233,6 +244,7 @@ class RpcServer:
             if asyncio.iscoroutine(result):
                 result.close()
             return None
+        self.service.method_counts[m.name] += 1
         return self._encode({"jsonrpc": "2.0", "result": result, "id": req["id"]})
 
     def _encode(self, doc: Any) -> str:
@@ -265,9 +277,7 @@ class RpcServer:
                 conn.send(text)
                 text = None
             for _, after in results:
-                for sub, initial in after:
-                    for result_json in initial:
-                        sub.notify(result_json)
+                _run_after(after)
             return text
         answer, after = await self.run_one(req, conn)
         text = None if answer is None else self._encode(answer)
@@ -275,9 +285,7 @@ class RpcServer:
             if text is not None and conn is not None:
                 conn.send(text)
                 text = None
-            for sub, initial in after:
-                for result_json in initial:
-                    sub.notify(result_json)
+            _run_after(after)
         return text
 
     async def run_one(self, req: Any, conn: Connection | None
@@ -290,6 +298,8 @@ class RpcServer:
         notification = "id" not in req
         req_id = req.get("id")
         name = req["method"]
+        if name in self.methods:
+            self.service.method_counts[name] += 1
         if self.debug:
             log.debug("rpc %s %s", name, str(req.get("params"))[:200])
         try:
@@ -305,10 +315,13 @@ class RpcServer:
             log.exception("rpc %s failed", name)
             return (None if notification else
                     _error(RpcError(INTERNAL_ERROR, "Internal error", str(exc)), req_id)), []
-        after = []
+        after: list[Any] = []
         if isinstance(result, Subscribed):
             after.append((result.sub, result.initial))
             result = result.sub.id
+        elif isinstance(result, Answer):
+            after.append((None, result.then))
+            result = result.result
         if notification:
             return None, after
         return {"jsonrpc": "2.0", "result": result, "id": req_id}, after

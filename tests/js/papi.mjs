@@ -1,5 +1,5 @@
-// polkadot-api (PAPI) against `phala-emu serve`: its WebSocket provider (with the middleware
-// that speaks the legacy RPC), the untyped API (no generated descriptors) and an sr25519
+// polkadot-api (PAPI) against `phala-emu serve`: its WebSocket provider (its middleware routes
+// to the new JSON-RPC interface, which serve lists; see papi_native.mjs), the untyped API (no generated descriptors) and an sr25519
 // signer from polkadot-api/signer over a @polkadot/keyring key. One JSON result on stdout.
 import { createClient } from "polkadot-api";
 import { getPolkadotSigner } from "polkadot-api/signer";
