@@ -1,6 +1,6 @@
 """Shared set-up of the worker benchmarks (bench.fastforward, bench.scale): the repository's
 genesis.json with N simulated workers (`//BenchWorker<i>`, scores 1000..5950, operator
-//Alice) and Alice's pool 0 holding them all, funded and mining."""
+//Alice) in Alice's pools 0, 1, … of up to 200 workers each, funded and mining."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from node.staking_lifecycle import PHA, Lifecycle
 from runtime.keys import Keypair
 
 REPO = Path(__file__).resolve().parents[1]
+POOL_WORKERS = 200
 
 
 def bench_genesis(workers: int) -> bytes:
@@ -24,8 +25,6 @@ def bench_genesis(workers: int) -> bytes:
         {"pubkey": f"//BenchWorker{i}", "operator": "//Alice",
          "initial_score": 1000 + (i * 50) % 5000, "confidence_level": 1 + i % 5}
         for i in range(workers)]
-    # room for N workers in one pool (unchanged up to 200 workers, fastforward's chain)
-    doc["stake_pool"]["max_pool_workers"] = max(doc["stake_pool"]["max_pool_workers"], workers)
     for account in doc["balances"]["accounts"]:
         if account[0] == "//Alice":
             account[1] = str(max(int(account[1]), (workers * 9_000 + 1_000) * PHA))
@@ -33,11 +32,16 @@ def bench_genesis(workers: int) -> bytes:
 
 
 def _calls(workers: int) -> list[tuple[str, list[object]]]:
-    out: list[tuple[str, list[object]]] = [
-        ("create", []), ("contribute", [0, workers * 9_000 * PHA])]
-    for i in range(workers):
-        pubkey = "0x" + Keypair.from_uri(f"//BenchWorker{i}").public_key.hex()
-        out += [("add_worker", [0, pubkey]), ("start_mining", [0, pubkey, 8_000 * PHA])]
+    """Pools of POOL_WORKERS workers (the genesis limit; a pool's worker list is a Vec
+    that every add_worker decodes, so one pool of 10,000 would cost O(N²) to fill)."""
+    out: list[tuple[str, list[object]]] = []
+    for pid, first in enumerate(range(0, workers, POOL_WORKERS)):
+        members = range(first, min(first + POOL_WORKERS, workers))
+        out += [("create", []), ("contribute", [pid, len(members) * 9_000 * PHA])]
+        for i in members:
+            pubkey = "0x" + Keypair.from_uri(f"//BenchWorker{i}").public_key.hex()
+            out += [("add_worker", [pid, pubkey]),
+                    ("start_mining", [pid, pubkey, 8_000 * PHA])]
     return out
 
 
