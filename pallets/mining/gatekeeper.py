@@ -32,6 +32,7 @@ import copy
 import dataclasses
 import hashlib
 import heapq
+from math import isqrt
 from typing import Any
 
 from pallets.messages import (
@@ -73,10 +74,12 @@ from pallets.mining.gk_state import (
     GkWorker,
     advanced,
     idle_steps,
+    segment_consts,
     segment_kind,
 )
 from runtime.codec import H256, PUBKEY, U64, Variant
 from runtime.dispatch import DispatchError
+from runtime.fixed import ONE
 from runtime.ints import Arithmetic
 from runtime.storage_items import StorageMap, StorageValue
 
@@ -131,6 +134,7 @@ class Gatekeeper:
         self._benching: set[bytes] = set()  # may have a bench_state
         self._due: list[tuple[int, bytes]] = []  # heap of (oldest pending challenge, pk)
         self._overdue: set[bytes] = set()  # may be responsive and past the window
+        self._consts: dict[bytes, tuple[int, int, int]] = {}  # segment_consts until _touch
 
     def default_params(self) -> GkParameters:
         """Parameters before any update: `test_params()` = the default genesis parameters;
@@ -234,6 +238,7 @@ class Gatekeeper:
                      if w.waiting_heartbeats]
         heapq.heapify(self._due)
         self._overdue = set()
+        self._consts = {}
         self._digest = stored
 
     def _watch(self, pk: bytes, w: GkWorker) -> None:
@@ -277,6 +282,7 @@ class Gatekeeper:
         w = self._workers[pk]
         self._advance(w, blk.number - 1)
         blk.dirty.add(pk)
+        self._consts.pop(pk, None)  # the caller may change p, confidence or the segment
         return w
 
     def _counted(self, pk: bytes) -> GkWorker | None:
@@ -294,19 +300,35 @@ class Gatekeeper:
             total = 0
             before = blk.number - 1
             params, launched = self._params.params, self._params.phala_launched
-            workers = self._workers
-            for pk in self._order:  # hot: _counted and _advance inlined
+            r, vmax = params.rho - ONE, params.v_max
+            workers, consts = self._workers, self._consts
+            # hot, once per block over every counted worker: _counted, _advance, one
+            # idle_steps step and share inlined, with each worker's constants cached
+            for pk in self._order:
                 w = workers[pk]
                 if w.unresponsive:
                     continue
                 t = w.tokenomic
+                c = consts.get(pk)
+                if c is None:
+                    c = consts[pk] = segment_consts(t, params)
                 if w.working_state is not None:  # responsive and working: an idle segment
                     if w.advanced_to < before:
-                        t.v, t.v_deductible = idle_steps(t, params, before - w.advanced_to)
+                        if before - w.advanced_to == 1:
+                            v = t.v
+                            dv = ((r * v) >> 64) + c[0]
+                            if c[1] != ONE:
+                                dv = (c[1] * dv) >> 64
+                            v += dv
+                            t.v = v if v < vmax else vmax
+                            t.v_deductible += dv
+                        else:
+                            t.v, t.v_deductible = idle_steps(t, params, before - w.advanced_to)
                         w.advanced_to = before
                 elif launched:
                     continue
-                total += share(t)
+                v = t.v
+                total += isqrt(((v * v) >> 64) + c[2]) << 32
             blk.sum_share = total
             self.GkSumShare.put(FrozenSumShare(blk.number, total))
         return blk.sum_share
@@ -384,6 +406,7 @@ class Gatekeeper:
 
     def _set_params(self, blk: _Block, **changes: Any) -> None:
         self._params = dataclasses.replace(self._params, **changes)
+        self._consts = {}
         blk.params_dirty = True
 
     def _on_heartbeat(self, blk: _Block, pk: bytes, event: Variant) -> None:
