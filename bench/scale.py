@@ -61,7 +61,8 @@ def run(workers: int, blocks: int, per_block: int, base: Path, profile: bool) ->
             hs.append(len(block.encoded_extrinsics) - 1)
         if prof:
             prof.disable()
-            pstats.Stats(prof, stream=sys.stderr).sort_stats("cumulative").print_stats(45)
+            for order in ("cumulative", "tottime"):
+                pstats.Stats(prof, stream=sys.stderr).sort_stats(order).print_stats(30)
         head = chain.head()
         online = chain.rt["PhalaMining"].OnlineMiners.get()
     a, b = fit(ts, hs)
