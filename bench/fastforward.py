@@ -27,7 +27,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from bench.workers import REPO, bench_genesis, setup
+from bench._workers import REPO, bench_genesis, setup
 from node.chain import Chain
 from node.replay import import_block, open_target
 from node.worker_sim import attach_simulator

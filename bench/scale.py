@@ -3,7 +3,7 @@
     .venv/bin/python -m bench.scale [--workers 100,10000] [--blocks 600] [--per-block 500]
                                     [--profile N] [--base-path DIR]
 
-For each N: the chain of bench.workers (N simulated workers in Alice's pool, set up with
+For each N: the chain of bench._workers (N simulated workers in Alice's pools, set up with
 `--per-block` extrinsics per block, untimed), then B blocks sealed one at a time on
 LevelDB with the worker simulator answering every heartbeat challenge (the full runtime:
 signed extrinsics, the Gatekeeper, state roots). Each block's wall time and its number of
@@ -28,7 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.workers import bench_genesis, setup
+from bench._workers import bench_genesis, setup
 from node.chain import Chain
 from node.worker_sim import attach_simulator
 

@@ -1,4 +1,5 @@
-"""Shared set-up of the worker benchmarks (bench.fastforward, bench.scale): the repository's
+"""Shared set-up of the worker benchmarks (bench.fastforward, bench.scale; not itself one:
+the underscore keeps it out of `python -m bench`): the repository's
 genesis.json with N simulated workers (`//BenchWorker<i>`, scores 1000..5950, operator
 //Alice) in Alice's pools 0, 1, … of up to 200 workers each, funded and mining."""
 
