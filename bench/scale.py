@@ -11,7 +11,7 @@ relayed messages (heartbeats) h are recorded; the report is, per N, the mean and
 ms per block and an ordinary least-squares fit `t = fixed + per_hb × h` over the blocks
 (fixed: the cost of a block without heartbeats; per_hb: the cost each heartbeat adds),
 with the head hash (the exactness check: it must not change with any optimisation).
---profile N prints the top functions (cumulative) of a cProfile run of that N's blocks.
+--profile N prints the top functions (cumulative and own time) of a cProfile run of that N's blocks.
 The process is pinned to one CPU.
 """
 
