@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import json
 import os
 import pstats
 import shutil
@@ -28,33 +27,10 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
+from bench._workers import REPO, bench_genesis, setup
 from node.chain import Chain
 from node.replay import import_block, open_target
-from node.staking_lifecycle import PHA, Lifecycle
 from node.worker_sim import attach_simulator
-from runtime.keys import Keypair
-
-REPO = Path(__file__).resolve().parents[1]
-
-
-def bench_genesis(workers: int) -> bytes:
-    doc = json.loads((REPO / "genesis.json").read_text())
-    doc["registry"]["gatekeepers"] = []
-    doc["registry"]["workers"] = [
-        {"pubkey": f"//BenchWorker{i}", "operator": "//Alice",
-         "initial_score": 1000 + (i * 50) % 5000, "confidence_level": 1 + i % 5}
-        for i in range(workers)]
-    return json.dumps(doc).encode()
-
-
-def setup(chain: Chain, workers: int) -> None:
-    run = Lifecycle(chain, out=lambda m: None)
-    run.tx("//Alice", "PhalaStakePool", "create")
-    run.tx("//Alice", "PhalaStakePool", "contribute", 0, workers * 9_000 * PHA)
-    for i in range(workers):
-        pubkey = "0x" + Keypair.from_uri(f"//BenchWorker{i}").public_key.hex()
-        run.tx("//Alice", "PhalaStakePool", "add_worker", 0, pubkey)
-        run.tx("//Alice", "PhalaStakePool", "start_mining", 0, pubkey, 8_000 * PHA)
 
 
 def profile_by_module(prof: cProfile.Profile, top: int = 15) -> list[tuple[str, float]]:

@@ -98,10 +98,15 @@ class Keystore:
         Read once per `chain.keystore_version` (the simulator asks every block): every
         write of these records or of the settings goes through a Keystore of the same
         open chain, which bumps it (`_wrote`)."""
+        return dict(self._keys())
+
+    def _keys(self) -> dict[bytes, str]:
+        """The cached records themselves (not to be modified): a lookup need not copy
+        10,000 of them."""
         version = self.chain.keystore_version
         if self._keys_cache is None or self._keys_cache[0] != version:
             self._keys_cache = (version, dict(self.chain.store.keystore()))
-        return dict(self._keys_cache[1])
+        return self._keys_cache[1]
 
     def _wrote(self) -> None:
         self.chain.keystore_version += 1
@@ -117,7 +122,7 @@ class Keystore:
 
     def suri_of(self, account: bytes) -> str | None:
         """A secret URI for `account` from the keystore or the genesis file, or None."""
-        keys = self.worker_keys()
+        keys = self._keys()
         if account in keys:
             return keys[account]
         for suri in _genesis_suris(self.chain.genesis_text):

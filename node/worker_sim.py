@@ -59,7 +59,7 @@ from pallets.messages import (
     mq_signing_bytes,
     origin_worker,
 )
-from pallets.mining.gk_replica import apply_worker_event, hashed_id, must_answer
+from pallets.mining.gk_replica import HashIndex, apply_worker_event, hashed_id, must_answer
 from pallets.mining.gk_state import GK_WORKER, GkWorker
 from runtime.codec import Variant, Vec
 from runtime.hashing import storage_prefix
@@ -108,6 +108,11 @@ class WorkerSimulator:
         self._hash: dict[bytes, int] = {}
         self._settings: dict[bytes, dict[str, Any]] = {}
         self._dirty: set[bytes] = set()
+        # indexes so that a block costs what happens in it, not one step per worker:
+        self._index = HashIndex({})        # challenge hits by bisection
+        self._benching: set[bytes] = set()  # may have a bench_state
+        self._pending: set[bytes] = set()   # may have a non-empty outbox
+        self._keys_version: int | None = None  # chain.keystore_version last checked
         self.sent: list[dict[str, Any]] = []  # messages sent in the last authored block
 
     # -- state -------------------------------------------------------------------------
@@ -120,7 +125,8 @@ class WorkerSimulator:
             raw = self.chain.backend.get(SIM_WORKER + pk)
             self.workers[pk] = SimWorker.from_json(pk, raw) if raw is not None \
                 else SimWorker(pk)
-            self._hash[pk] = hashed_id(pk)
+            if pk not in self._hash:
+                self._hash[pk] = hashed_id(pk)
         raw_as_of = self.chain.backend.get(SIM_AS_OF)
         start = 1
         if raw_as_of is not None:
@@ -132,6 +138,10 @@ class WorkerSimulator:
                 self.workers = {pk: SimWorker(pk) for pk in keys}
         head = self.chain.head()
         self._dirty = set(keys)
+        self._index = HashIndex({pk: self._hash[pk] for pk in keys})
+        self._benching = {pk for pk, w in self.workers.items() if w.replica.bench_state}
+        self._pending = {pk for pk, w in self.workers.items() if w.outbox}
+        self._keys_version = self.chain.keystore_version
         for number in range(start, head.number + 1):
             header = self.chain.resolve(number)
             view = self.chain.view_at(header)
@@ -141,11 +151,16 @@ class WorkerSimulator:
         self.as_of = head.hash()
 
     def ensure_current(self, parent_hash: bytes) -> None:
+        # keys and settings change only with chain.keystore_version: no per-worker
+        # comparison in a block that changed neither
+        if self._keys_version == self.chain.keystore_version and self.as_of == parent_hash:
+            return
         if self.as_of != parent_hash or set(self.workers) != set(
                 self.keystore.worker_keys()):
             self.reload()
         else:
             self._settings = self.keystore.all_settings(list(self.workers))
+            self._keys_version = self.chain.keystore_version
 
     def counter(self, pubkey: bytes, now_ms: int) -> int:
         return iteration_counter(self._settings[pubkey]["score"],
@@ -167,17 +182,24 @@ class WorkerSimulator:
             sim = self.workers.get(event.value.pubkey)
             if sim is not None:
                 self._on_worker_event(sim, event.value.event, number, now_ms)
-        for pk, sim in self.workers.items():
+        for pk in sorted(self._benching):
+            sim = self.workers[pk]
             bs = sim.replica.bench_state
-            if bs is not None and number - bs.start_block >= bs.duration:
+            if bs is None:
+                self._benching.discard(pk)
+            elif number - bs.start_block >= bs.duration:
                 sim.replica.bench_state = None
+                self._benching.discard(pk)
                 sim.outbox.append({"kind": "bench", "start_time": bs.start_time,
                                    "iterations": self.counter(pk, now_ms) - bs.start_iter})
+                self._pending.add(pk)
                 self._dirty.add(pk)
 
     def _on_worker_event(self, sim: SimWorker, event: Variant, number: int,
                          now_ms: int) -> None:
         apply_worker_event(sim.replica, event, number, now_ms)
+        if sim.replica.bench_state is not None:
+            self._benching.add(sim.pubkey)
         if event.name == "BenchStart" and sim.replica.bench_state is not None:
             sim.replica.bench_state.start_iter = self.counter(sim.pubkey, now_ms)
         elif event.name == "Started" and sim.replica.working_state is not None:
@@ -185,7 +207,8 @@ class WorkerSimulator:
         self._dirty.add(sim.pubkey)
 
     def _on_challenge(self, number: int, now_ms: int, seed: int, target: int) -> None:
-        for pk, sim in self.workers.items():
+        for pk in self._index.hits(seed, target):
+            sim = self.workers[pk]
             if must_answer(sim.replica, self._hash[pk], seed, target):
                 ws = sim.replica.working_state
                 assert ws is not None
@@ -193,6 +216,7 @@ class WorkerSimulator:
                     "kind": "heartbeat", "session_id": ws.session_id,
                     "challenge_block": number, "challenge_time": now_ms,
                     "iterations": self.counter(pk, now_ms) - ws.start_iter})
+                self._pending.add(pk)
                 self._dirty.add(pk)
 
     # -- authoring hooks (node.chain) --------------------------------------------------------
@@ -200,13 +224,17 @@ class WorkerSimulator:
         """Apply every online worker's outbox as sync_offchain_message extrinsics."""
         self.ensure_current(builder.parent_hash)
         self.sent = []
-        for pk in sorted(self.workers):
+        for pk in sorted(self._pending):
             sim = self.workers[pk]
-            if not sim.outbox or self._settings[pk]["offline"]:
+            if not sim.outbox:
+                self._pending.discard(pk)
+                continue
+            if self._settings[pk]["offline"]:
                 continue
             for item in sim.outbox:
                 self._send(builder, pk, item)
             sim.outbox = []
+            self._pending.discard(pk)
             self._dirty.add(pk)
 
     def after_finalize(self, builder: Any, header: Any) -> dict[bytes, bytes]:

@@ -91,22 +91,7 @@ class SecretUri:
             if self.password is not None:
                 raise InvalidSecretUri("a ///password cannot be used with a hex seed")
             return bytes.fromhex(self.phrase[2:])
-        words = len(self.phrase.split())
-        if words not in (12, 15, 18, 21, 24):
-            raise InvalidSecretUri(
-                f"secret phrase has {words} word(s); a BIP39 mnemonic has 12, 15, 18, 21 or 24"
-            )
-        if not bip39.bip39_validate(self.phrase):
-            raise InvalidSecretUri("secret phrase is not a valid BIP39 English mnemonic "
-                                   "(unknown word or bad checksum)")
         return _phrase_mini_secret(self.phrase, self.password or "")
-
-
-@lru_cache(maxsize=64)
-def _phrase_mini_secret(phrase: str, password: str) -> bytes:
-    """BIP39 seed of a phrase: 2,048 PBKDF2 rounds (4 ms), and every `//Name` dev URI
-    starts from the same phrase, so a chain naming 10,000 dev workers asks 20,000 times."""
-    return bytes(bip39.bip39_to_mini_secret(phrase, password))
 
 
 @dataclass(frozen=True)
@@ -151,6 +136,21 @@ def verify(crypto_name: str, public_key: bytes, message: bytes, signature: bytes
     if crypto_name == "ed25519":
         return crypto.ed25519_verify(public_key, message, signature)
     raise ValueError(f"unknown crypto {crypto_name!r}; expected one of {CRYPTOS}")
+
+
+@lru_cache(maxsize=64)
+def _phrase_mini_secret(phrase: str, password: str) -> bytes:
+    """BIP39 (PBKDF2, ~6 ms) once per phrase: keys //A, //B, … of one phrase (a bench's
+    10,000 //BenchWorker<i>) share it and differ only in the cheap junction derivation."""
+    words = len(phrase.split())
+    if words not in (12, 15, 18, 21, 24):
+        raise InvalidSecretUri(
+            f"secret phrase has {words} word(s); a BIP39 mnemonic has 12, 15, 18, 21 or 24"
+        )
+    if not bip39.bip39_validate(phrase):
+        raise InvalidSecretUri("secret phrase is not a valid BIP39 English mnemonic "
+                               "(unknown word or bad checksum)")
+    return bytes(bip39.bip39_to_mini_secret(phrase, password))
 
 
 @lru_cache(maxsize=1024)

@@ -31,6 +31,8 @@ import bisect
 import copy
 import dataclasses
 import hashlib
+import heapq
+from math import isqrt
 from typing import Any
 
 from pallets.messages import (
@@ -56,6 +58,7 @@ from pallets.mining.gk_formulas import (
     update_v_slash,
 )
 from pallets.mining.gk_replica import (
+    HashIndex,
     apply_worker_event,
     hashed_id,
     must_answer,
@@ -71,10 +74,12 @@ from pallets.mining.gk_state import (
     GkWorker,
     advanced,
     idle_steps,
+    segment_consts,
     segment_kind,
 )
 from runtime.codec import H256, PUBKEY, U64, Variant
 from runtime.dispatch import DispatchError
+from runtime.fixed import ONE
 from runtime.ints import Arithmetic
 from runtime.storage_items import StorageMap, StorageValue
 
@@ -124,6 +129,12 @@ class Gatekeeper:
         self._workers: dict[bytes, GkWorker] = {}
         self._order: list[bytes] = []
         self._hash: dict[bytes, int] = {}
+        # candidates of the per-block steps, so that a block costs what happens in it:
+        self._index = HashIndex({})  # challenge hits by bisection
+        self._benching: set[bytes] = set()  # may have a bench_state
+        self._due: list[tuple[int, bytes]] = []  # heap of (oldest pending challenge, pk)
+        self._overdue: set[bytes] = set()  # may be responsive and past the window
+        self._consts: dict[bytes, tuple[int, int, int]] = {}  # segment_consts until _touch
 
     def default_params(self) -> GkParameters:
         """Parameters before any update: `test_params()` = the default genesis parameters;
@@ -221,7 +232,20 @@ class Gatekeeper:
         for pk in self._order:
             if pk not in self._hash:
                 self._hash[pk] = hashed_id(pk)
+        self._index = HashIndex({pk: self._hash[pk] for pk in self._order})
+        self._benching = {pk for pk, w in self._workers.items() if w.bench_state is not None}
+        self._due = [(w.waiting_heartbeats[0], pk) for pk, w in self._workers.items()
+                     if w.waiting_heartbeats]
+        heapq.heapify(self._due)
+        self._overdue = set()
+        self._consts = {}
         self._digest = stored
+
+    def _watch(self, pk: bytes, w: GkWorker) -> None:
+        """Queue the worker's oldest pending challenge for the timeout check (after it
+        changed, or the worker may have become responsive or working again)."""
+        if w.waiting_heartbeats:
+            heapq.heappush(self._due, (w.waiting_heartbeats[0], pk))
 
     def _write(self, blk: _Block) -> None:
         """Store the block's changed records; chain their bytes into GkDigest."""
@@ -258,6 +282,7 @@ class Gatekeeper:
         w = self._workers[pk]
         self._advance(w, blk.number - 1)
         blk.dirty.add(pk)
+        self._consts.pop(pk, None)  # the caller may change p, confidence or the segment
         return w
 
     def _counted(self, pk: bytes) -> GkWorker | None:
@@ -275,19 +300,35 @@ class Gatekeeper:
             total = 0
             before = blk.number - 1
             params, launched = self._params.params, self._params.phala_launched
-            workers = self._workers
-            for pk in self._order:  # hot: _counted and _advance inlined
+            r, vmax = params.rho - ONE, params.v_max
+            workers, consts = self._workers, self._consts
+            # hot, once per block over every counted worker: _counted, _advance, one
+            # idle_steps step and share inlined, with each worker's constants cached
+            for pk in self._order:
                 w = workers[pk]
                 if w.unresponsive:
                     continue
                 t = w.tokenomic
+                c = consts.get(pk)
+                if c is None:
+                    c = consts[pk] = segment_consts(t, params)
                 if w.working_state is not None:  # responsive and working: an idle segment
                     if w.advanced_to < before:
-                        t.v, t.v_deductible = idle_steps(t, params, before - w.advanced_to)
+                        if before - w.advanced_to == 1:
+                            v = t.v
+                            dv = ((r * v) >> 64) + c[0]
+                            if c[1] != ONE:
+                                dv = (c[1] * dv) >> 64
+                            v += dv
+                            t.v = v if v < vmax else vmax
+                            t.v_deductible += dv
+                        else:
+                            t.v, t.v_deductible = idle_steps(t, params, before - w.advanced_to)
                         w.advanced_to = before
                 elif launched:
                     continue
-                total += share(t)
+                v = t.v
+                total += isqrt(((v * v) >> 64) + c[2]) << 32
             blk.sum_share = total
             self.GkSumShare.put(FrozenSumShare(blk.number, total))
         return blk.sum_share
@@ -309,10 +350,12 @@ class Gatekeeper:
         if event.name == "HeartbeatChallenge":
             seed, target = event.value.seed, event.value.online_target
             hashes = self._hash
-            for pk in self._order:
-                if (hashes[pk] ^ seed) <= target:  # the rare part of must_answer first
-                    if must_answer(self._workers[pk], hashes[pk], seed, target):
-                        self._touch(blk, pk).waiting_heartbeats.append(blk.number)
+            for pk in self._index.hits(seed, target):
+                if must_answer(self._workers[pk], hashes[pk], seed, target):
+                    waiting = self._touch(blk, pk).waiting_heartbeats
+                    waiting.append(blk.number)
+                    if len(waiting) == 1:
+                        heapq.heappush(self._due, (blk.number, pk))
             return
         self._freeze_sum_share(blk)
         pk, ev = event.value.pubkey, event.value.event
@@ -322,8 +365,11 @@ class Gatekeeper:
             self._workers[pk] = GkWorker(advanced_to=max(blk.number - 1, 0))
             bisect.insort(self._order, pk)
             self._hash[pk] = hashed_id(pk)
+            self._index.add(pk, self._hash[pk])
         w = self._touch(blk, pk)
         apply_worker_event(w, ev, blk.number, blk.now_ms)
+        if w.bench_state is not None:
+            self._benching.add(pk)
         if ev.name == "Registered":
             w.tokenomic.confidence_level = ev.value.confidence_level
         elif ev.name == "Started":
@@ -332,6 +378,7 @@ class Gatekeeper:
             w.unresponsive = False
         elif ev.name == "Stopped":
             blk.settle.append(SettleInfo(pk, w.tokenomic.v, 0, 0))
+        self._watch(pk, w)
 
     def _on_gatekeeper_event(self, blk: _Block, event: Variant) -> None:
         name = event.name
@@ -340,6 +387,8 @@ class Gatekeeper:
                 if segment_kind(self._workers[pk]) != NONE:
                     self._touch(blk, pk)
             self._set_params(blk, params=event.value)
+            for pk in self._order:  # the heartbeat window may have changed
+                self._watch(pk, self._workers[pk])
         elif name == "PhalaLaunched":
             self._freeze_sum_share(blk)  # the filter changes; this block keeps the old sum
             self._set_params(blk, phala_launched=True)
@@ -357,6 +406,7 @@ class Gatekeeper:
 
     def _set_params(self, blk: _Block, **changes: Any) -> None:
         self._params = dataclasses.replace(self._params, **changes)
+        self._consts = {}
         blk.params_dirty = True
 
     def _on_heartbeat(self, blk: _Block, pk: bytes, event: Variant) -> None:
@@ -375,6 +425,7 @@ class Gatekeeper:
             self._apply_heartbeat(blk, pk, w, hb, event.name, sum_share)
         except Arithmetic:  # self-reported figures overflowing the formulas: reject
             w.tokenomic, w.waiting_heartbeats, w.advanced_to = saved
+            self._watch(pk, w)
             if not was_dirty:
                 blk.dirty.discard(pk)  # as if the message had never been seen
             self._ignore_heartbeat()
@@ -382,6 +433,7 @@ class Gatekeeper:
     def _apply_heartbeat(self, blk: _Block, pk: bytes, w: GkWorker, hb: dict[str, int],
                          variant: str, sum_share: int) -> None:
         w.waiting_heartbeats.pop(0)
+        self._watch(pk, w)
         ws = w.working_state
         if ws is None or hb["session_id"] != ws.session_id:
             return  # stopped, or an answer for an old session: only pops the queue
@@ -409,7 +461,15 @@ class Gatekeeper:
         n = blk.number
         params: TokenomicParams = self._params.params
         window = params.heartbeat_window
-        for pk in self._order:
+        due, workers, overdue = self._due, self._workers, self._overdue
+        while due and due[0][0] < n - window:
+            first, pk = heapq.heappop(due)
+            w = workers.get(pk)
+            if w is not None and w.waiting_heartbeats and w.waiting_heartbeats[0] == first:
+                overdue.add(pk)
+        # a worker outside these sets has nothing to do in this block (the loop below
+        # would skip it); the loop is the per-worker one, in key order
+        for pk in sorted(blk.flagged | self._benching | overdue):
             w = self._workers[pk]
             bs = w.bench_state
             if bs is not None and n - bs.start_block >= bs.duration:
@@ -420,6 +480,7 @@ class Gatekeeper:
                 if pk in blk.flagged:  # case 5 (V handled with the heartbeat)
                     self._touch(blk, pk).unresponsive = False
                     blk.recovered.append(pk)
+                    self._watch(pk, w)
                 # case 4: the segment's slash step, applied lazily
             elif w.waiting_heartbeats and n - w.waiting_heartbeats[0] > window:
                 w = self._touch(blk, pk)  # case 3: idle up to n − 1, slashed in block n
@@ -428,3 +489,11 @@ class Gatekeeper:
                 update_v_slash(w.tokenomic, params)  # even after a heartbeat in block n
                 w.advanced_to = n
             # cases 1 and 2: the idle step is lazy; a heartbeat already set advanced_to = n
+        self._benching = {pk for pk in self._benching if workers[pk].bench_state is not None}
+        # kept while it may time out again; _watch brings a worker back when that changes
+        self._overdue = {pk for pk in overdue if _may_time_out(workers[pk], n, window)}
+
+
+def _may_time_out(w: GkWorker, n: int, window: int) -> bool:
+    return (w.working_state is not None and not w.unresponsive
+            and bool(w.waiting_heartbeats) and n - w.waiting_heartbeats[0] > window)

@@ -7,6 +7,7 @@ has to agree on which heartbeat challenges need an answer. As in the reference G
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 
 from pallets.mining.gk_state import BenchState, GkWorker, MiningState, WorkingState
@@ -58,3 +59,45 @@ def on_block_processed(w: GkWorker, block: int) -> bool:
         w.bench_state = None
         return True
     return False
+
+
+def hit_ranges(seed: int, online_target: int, bits: int = 256) -> list[tuple[int, int]]:
+    """The hashes h with `h XOR seed <= online_target`, as disjoint half-open ranges
+    [lo, hi): h XOR seed equals the target above some bit where the target has a 1 and
+    has a 0 there (anything below), or equals the target. ≤ bits + 1 ranges, so the hit
+    workers of a sorted hash list are found by bisection instead of a scan of all."""
+    out = []
+    for i in range(bits - 1, -1, -1):
+        if (online_target >> i) & 1:
+            lo = ((online_target ^ seed) >> (i + 1) << (i + 1)) | (seed & (1 << i))
+            out.append((lo, lo + (1 << i)))
+    if online_target < 1 << bits:
+        exact = online_target ^ seed
+        out.append((exact, exact + 1))
+    return out
+
+
+class HashIndex:
+    """Public keys sorted by hashed_id, for `hits` (the challenge's candidates)."""
+
+    def __init__(self, hashes: dict[bytes, int]) -> None:
+        pairs = sorted((h, pk) for pk, h in hashes.items())
+        self._hashes = [h for h, _ in pairs]
+        self._keys = [pk for _, pk in pairs]
+
+    def add(self, pk: bytes, h: int) -> None:
+        i = bisect.bisect_left(self._hashes, h)
+        self._hashes.insert(i, h)
+        self._keys.insert(i, pk)
+
+    def hits(self, seed: int, online_target: int) -> list[bytes]:
+        """Keys whose hash satisfies `hash XOR seed <= online_target` (unordered)."""
+        if online_target >= (1 << 256) - 1:
+            return list(self._keys)
+        out: list[bytes] = []
+        hs = self._hashes
+        for lo, hi in hit_ranges(seed, online_target):
+            a = bisect.bisect_left(hs, lo)
+            b = bisect.bisect_left(hs, hi, a)
+            out += self._keys[a:b]
+        return out

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from pallets.messages import TOKENOMIC_PARAMETERS
 from pallets.mining.formulas import TokenomicParams
-from pallets.mining.gk_formulas import TokenomicInfo
+from pallets.mining.gk_formulas import TokenomicInfo, conf_score_gk
 from runtime.codec import BOOL, U8, U32, U64, U128, CEnum, Option, Struct, Vec, with_path
 from runtime.fixed import ONE
 from runtime.ints import ArithmeticUnderflow
@@ -121,6 +121,17 @@ def segment_kind(w: GkWorker) -> int:
     if w.working_state is None:
         return NONE
     return SLASH if w.unresponsive else IDLE
+
+
+def segment_consts(t: TokenomicInfo, params: TokenomicParams) -> tuple[int, int, int]:
+    """What an idle step and share take from a record besides V, constant until the
+    record is touched: `(cb, mult, x²>>64)` — the step's `cost_k × p_bench + cost_b`, its
+    multiplier `p / p_bench` (ONE when p_bench = 0), and share's confidence term."""
+    p_bench = t.p_bench
+    p = p_bench if t.contract_running else t.p_instant
+    mult = (p << 64) // p_bench if p_bench else ONE
+    x = (2 * p * conf_score_gk(t.confidence_level)) >> 64
+    return ((params.cost_k * p_bench) >> 64) + params.cost_b, mult, (x * x) >> 64
 
 
 def idle_steps(t: TokenomicInfo, params: TokenomicParams, steps: int) -> tuple[int, int]:
