@@ -58,6 +58,7 @@ def all_methods() -> dict[str, Method]:
     from node.rpc import (  # noqa: F401
         methods_author,
         methods_chain,
+        methods_dashboard,
         methods_dev,
         methods_state,
         methods_system,

@@ -59,8 +59,9 @@ def _valid_id(v: Any) -> bool:
 
 class RpcServer:
     def __init__(self, service: Service, limits: Limits, allow_unsafe: bool,
-                 cors: list[str] | None) -> None:
+                 cors: list[str] | None, ui: bool = False) -> None:
         self.service = service
+        self.ui = ui
         self.limits = limits
         self.allow_unsafe = allow_unsafe
         self.cors = DEFAULT_CORS if cors is None else cors
@@ -72,6 +73,10 @@ class RpcServer:
     def app(self) -> web.Application:
         app = web.Application(client_max_size=2 * self.limits.max_request)
         app.router.add_route("*", "/", self.handle)
+        if self.ui:
+            from node.ui import add_routes
+
+            add_routes(app)
         return app
 
     # -- CORS -----------------------------------------------------------------------------
@@ -108,6 +113,10 @@ class RpcServer:
         try:
             if request.headers.get("Upgrade", "").lower() == "websocket":
                 return await self._websocket(request)
+            if request.method in ("GET", "HEAD") and self.ui:
+                from node.ui import index
+
+                return index()
             if request.method != "POST":
                 return web.Response(status=405, text="Used HTTP Method is not allowed. "
                                     "POST or OPTIONS is required")
