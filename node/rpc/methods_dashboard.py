@@ -58,9 +58,21 @@ def _apr_float(entry: dict[str, Any]) -> float | None:
     return None if entry["apr"] is None else entry["apr"]["float"]
 
 
+_apr_memo: dict[str, Any] = {}
+
+
+def head_apr(chain: Chain) -> dict[str, Any]:
+    """compute_apr at the head, once per head block (it walks every worker: 10,000 workers
+    cost about a second, and every open page asks again after each block)."""
+    key = (id(chain), chain.head().hash())
+    if _apr_memo.get("key") != key:
+        _apr_memo.update(key=key, doc=compute_apr(chain))
+    return _apr_memo["doc"]  # type: ignore[no-any-return]
+
+
 def pool_rows(chain: Chain) -> list[dict[str, Any]]:
     """One summary row per pool, in pid order (APR as `phala_apr` computes it)."""
-    apr = {p["pid"]: p for p in compute_apr(chain)["pools"]}
+    apr = {p["pid"]: p for p in head_apr(chain)["pools"]}
     rows = []
     for pid, info in sorted(chain.rt["PhalaStakePool"].StakePools.iter()):
         a = apr[pid]
@@ -192,7 +204,7 @@ async def phala_network(ctx: Ctx, params: Params) -> Any:
 
     def run(chain: Chain) -> Any:
         rt, head = chain.rt, chain.head()
-        apr = compute_apr(chain)
+        apr = head_apr(chain)
         by_state: dict[str, int] = {}
         reward = 0
         for _, mi in rt["PhalaMining"].Miners.iter():
@@ -319,5 +331,61 @@ async def phala_forecast_withdrawal(ctx: Ctx, params: Params) -> Any:
             return forecast_withdrawal(chain, pid, who, shares=shares)
         except ForecastError as exc:
             raise invalid_params(f"phala_forecastWithdrawal: {exc}") from None
+
+    return await ctx.service.call(run, ctx.service.chain)
+
+
+def _history_point(chain: Chain, number: int, pid: int | None) -> dict[str, Any]:
+    from node.composition import build_runtime
+
+    header = chain.resolve(number)
+    rt = build_runtime(chain.view_at(header), chain.config)
+    mining = rt["PhalaMining"]
+    point: dict[str, Any] = {"number": number, "timestamp_ms": chain.timestamp_at(header)}
+    if pid is None:
+        miners = [mi for _, mi in mining.Miners.iter()]
+    else:
+        info = rt["PhalaStakePool"].StakePools.get(pid)
+        bound = [] if info is None else [mining.WorkerBindings.get(pk) for pk in info.workers]
+        miners = [mi for mi in (mining.Miners.get(m) for m in bound if m is not None)
+                  if mi is not None]
+        point.update(owner_reward=0 if info is None else info.owner_reward,
+                     total_stake=0 if info is None else info.total_stake,
+                     queue_shares=0 if info is None else
+                     sum(w.shares for w in info.withdraw_queue))
+    mining_now = [mi for mi in miners if mi.state.name in ("MiningIdle", "MiningUnresponsive")]
+    v_sum = sum(mi.v for mi in mining_now)
+    point.update(mining_workers=len(mining_now),
+                 v_mean=None if not mining_now else fixed_json(v_sum // len(mining_now)),
+                 rewards=sum(mi.stats.total_reward for mi in miners))
+    return point
+
+
+_history_memo: dict[Any, Any] = {}
+
+
+@method("phala_history")
+async def phala_history(ctx: Ctx, params: Params) -> Any:
+    """`[samples?, pid?]`: up to `samples` (2..60, default 30) blocks from genesis to the
+    head, evenly spaced: mining workers, their mean V and cumulative rewards (of pool
+    `pid` only, with its owner reward, stake and queued shares, when given)."""
+    from node.report import sample_numbers
+
+    params.ensure_at_most(2)
+    samples = params.opt_int(0, "samples") or 30
+    pid = params.opt_int(1, "pid")
+    if not 2 <= samples <= 60:
+        raise invalid_params("phala_history: samples must be 2..60")
+
+    def run(chain: Chain) -> Any:
+        if pid is not None:
+            _pool_or_error(chain, "phala_history", pid)
+        key = (id(chain), chain.head().hash(), samples, pid)
+        if key not in _history_memo:  # every open page asks again after each block
+            if len(_history_memo) >= 8:
+                _history_memo.clear()
+            _history_memo[key] = [_history_point(chain, n, pid)
+                                  for n in sample_numbers(chain.head().number, samples)]
+        return _history_memo[key]
 
     return await ctx.service.call(run, ctx.service.chain)

@@ -8,7 +8,6 @@ const view = document.getElementById("view");
 const PAGE = 50;
 let head = null;          // latest header {number, timestamp_ms}
 let refreshing = false, again = false;
-const history = [];       // network samples seen while the page is open
 const forecasts = new Map();  // "pid/who" -> the forecast cell's HTML (kept across refreshes)
 
 const route = () => {
@@ -49,7 +48,7 @@ view.addEventListener("click", (ev) => {
 // -- Network -------------------------------------------------------------------------
 function chart(points, key, label, color) {
   const w = 560, h = 150, pad = 28;
-  if (points.length < 2) return `<svg class="chart" width="${w}" height="${h}"><text x="${pad}" y="${h / 2}" fill="#6b7773">${label}: waiting for blocks…</text></svg>`;
+  if (points.length < 2) return `<svg class="chart" width="${w}" height="${h}"><text x="${pad}" y="${h / 2}" fill="#6b7773">${label}: not enough blocks yet</text></svg>`;
   const xs = points.map((p) => p.block), ys = points.map((p) => p[key]);
   const [x0, x1] = [Math.min(...xs), Math.max(...xs)], [y0, y1] = [Math.min(...ys), Math.max(...ys)];
   const sx = (x) => pad + (w - 2 * pad) * (x - x0) / Math.max(1, x1 - x0);
@@ -61,13 +60,14 @@ function chart(points, key, label, color) {
     <text x="${w - pad}" y="16" font-size="11" fill="#6b7773" text-anchor="end">${y1.toLocaleString("en-US", { maximumFractionDigits: 2 })}</text></svg>`;
 }
 
+const series = (hist, key, scale = (x) => x) => hist.map((p) => ({ block: p.number, [key]: scale(p) }));
+const phaNum = (planck) => Number(BigInt(planck) / 10n ** 8n) / 1e4;
+
 async function network() {
-  const n = await rpc.call("phala_network");
-  const sample = { block: n.head.number, share: Number(n.sum_share.value),
-    reward: Number(BigInt(n.total_mining_reward) / 10n ** 8n) / 1e4 };
-  if (!history.length || history[history.length - 1].block !== sample.block) history.push(sample);
-  if (history.length > 500) history.shift();
+  const [n, hist] = await Promise.all([rpc.call("phala_network"), rpc.call("phala_history", 30)]);
   const states = Object.entries(n.workers_by_state).map(([s, c]) => `<span class="pill ${s}">${s} ${int(c)}</span>`).join(" ") || "none";
+  const vMean = series(hist, "v", (p) => p.v_mean ? Number(p.v_mean.value) : 0);
+  const rewards = series(hist, "r", (p) => phaNum(p.rewards));
   return `<h1>Network</h1><div class="cards">
     ${card("Head block", `<a href="${link("block", n.head.number)}">#${int(n.head.number)}</a>`, "net-head")}
     ${card("Chain time", `<span title="${chainTime(n.head.timestamp_ms)}">${chainTime(n.head.timestamp_ms).slice(0, 16)}</span>`)}
@@ -81,8 +81,8 @@ async function network() {
     ${card("Staking wallets", int(n.staking_wallets))}
     ${card("Mining rewards paid", pha(n.total_mining_reward, 2))}
     </div><h2>Workers by state</h2><div>${states}</div>
-    <h2>Since this page opened</h2><div class="cards" style="grid-template-columns: repeat(auto-fill, minmax(560px, 1fr))">
-    ${chart(history, "share", "sum of shares (V-weighted)", "#0b8f5a")}${chart(history, "reward", "mining rewards paid (PHA)", "#3867d6")}</div>`;
+    <h2>Over time (genesis to head)</h2><div class="charts">
+    ${chart(vMean, "v", "mean V of mining workers", "#0b8f5a")}${chart(rewards, "r", "mining rewards paid, cumulative (PHA)", "#3867d6")}</div>`;
 }
 
 // -- Pools ---------------------------------------------------------------------------
@@ -108,8 +108,9 @@ async function pools(r) {
 // -- Pool page -----------------------------------------------------------------------
 async function pool(r) {
   const pid = Number(r.arg), woff = Number(r.q.get("woff") || 0), soff = Number(r.q.get("soff") || 0);
-  const [p, ws, ss] = await Promise.all([rpc.call("phala_pool", pid),
-    rpc.call("phala_poolWorkers", pid, woff, PAGE), rpc.call("phala_poolStakers", pid, soff, PAGE)]);
+  const [p, ws, ss, hist] = await Promise.all([rpc.call("phala_pool", pid),
+    rpc.call("phala_poolWorkers", pid, woff, PAGE), rpc.call("phala_poolStakers", pid, soff, PAGE),
+    rpc.call("phala_history", 30, pid)]);
   const stakerRewards = ss.items.reduce((a, s) => a + BigInt(s.pending_rewards) + BigInt(s.available_rewards), 0n);
   const owner = BigInt(p.owner_reward), all = owner + stakerRewards;
   const ownerPct = all ? Number(owner * 1000n / all) / 10 : 0, restColor = all ? "#0b8f5a" : "#e8ecea";
@@ -131,6 +132,8 @@ async function pool(r) {
     ${card("Withdraw queue", int(p.queue), "queue-len")}</div>
     <h2>Rewards split</h2><div class="card">owner ${pha(owner)} · delegators (this page of stakers) ${pha(stakerRewards)}
       <div class="bar"><span style="width:${ownerPct}%;background:#3867d6"></span><span style="width:${100 - ownerPct}%;background:${restColor}"></span></div></div>
+    <h2>Over time</h2><div class="charts">${chart(series(hist, "r", (h) => phaNum(h.rewards)), "r", "pool's mining rewards, cumulative (PHA)", "#3867d6")}
+      ${chart(series(hist, "q", (h) => phaNum(h.queue_shares)), "q", "queued withdrawals (shares, PHA units)", "#b26a00")}</div>
     <h2>Withdraw queue</h2><table id="queue"><thead><tr><th>#</th><th>Account</th><th class="num">Shares (PHA units)</th><th>Queued</th><th>Forecast</th></tr></thead>
     <tbody>${queue || '<tr><td colspan="5" class="muted">empty</td></tr>'}</tbody></table>
     <h2>Workers</h2><table id="workers"><thead><tr><th>Worker</th><th>State</th><th class="num">V</th><th class="num">Ve</th><th class="num">Stake</th><th class="num">Reward</th></tr></thead>

@@ -92,6 +92,24 @@ def test_blocks_network_and_forecast(staking: Staking) -> None:
     assert srv.call("phala_forecastWithdrawal", 0, address("//Eve")) == staking.forecast
 
 
+def test_history_samples_genesis_to_head(staking: Staking) -> None:
+    srv = staking.server
+    head = staking.head
+    v = [w["v"]["bits"] for w in srv.call("phala_poolWorkers", 0)["items"]]
+    start, end = srv.call("phala_history", 2, 0)
+    assert start == {"number": 0, "timestamp_ms": 0, "owner_reward": 0, "total_stake": 0,
+                     "queue_shares": 0, "mining_workers": 0, "v_mean": None, "rewards": 0}
+    assert end["v_mean"]["bits"] == sum(v) // 2
+    assert {k: x for k, x in end.items() if k != "v_mean"} == {
+        "number": head["number"], "timestamp_ms": head["timestamp_ms"], "owner_reward": 0,
+        "total_stake": 11_000 * PHA, "queue_shares": 5_000 * PHA, "mining_workers": 2,
+        "rewards": 0}
+    network = srv.call("phala_history", 4)
+    assert [p["number"] for p in network] == [0, 14, 27, 41] and head["number"] == 41
+    assert network[-1]["mining_workers"] == 2 and "total_stake" not in network[-1]
+    assert srv.call("phala_history", 2, 1)[-1]["mining_workers"] == 0
+
+
 def test_errors(staking: Staking) -> None:
     srv = staking.server
     cases = [("phala_pools", [0, 0]), ("phala_pools", [0, 501]), ("phala_pools", [-1]),
@@ -99,7 +117,8 @@ def test_errors(staking: Staking) -> None:
              ("phala_pool", [9]), ("phala_pool", []), ("phala_poolWorkers", [9]),
              ("phala_account", ["nonsense"]), ("phala_account", []),
              ("phala_blocks", [None, 51]), ("phala_block", ["0x" + "00" * 32]),
-             ("phala_block", [10**6]), ("phala_forecastWithdrawal", [1, address("//Eve")])]
+             ("phala_block", [10**6]), ("phala_forecastWithdrawal", [1, address("//Eve")]),
+             ("phala_history", [1]), ("phala_history", [61]), ("phala_history", [30, 9])]
     for name, params in cases:
         assert srv.error(name, *params)["code"] == -32602, (name, params)
     assert srv.error("phala_pool", 9) == {"code": -32602, "message": "Invalid params",
