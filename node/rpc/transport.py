@@ -93,6 +93,11 @@ class RpcServer:
                 return True
         return False
 
+    def _own_page(self, request: web.Request) -> bool:
+        """The dashboard served here, opened under any host name (e.g. --rpc-external)."""
+        origin = request.headers.get("Origin")
+        return self.ui and origin in (f"http://{request.host}", f"https://{request.host}")
+
     def _cors_headers(self, request: web.Request) -> dict[str, str]:
         origin = request.headers.get("Origin")
         if origin is None:
@@ -103,7 +108,7 @@ class RpcServer:
 
     # -- entry ----------------------------------------------------------------------------
     async def handle(self, request: web.Request) -> web.StreamResponse:
-        if not self.origin_allowed(request.headers.get("Origin")):
+        if not self.origin_allowed(request.headers.get("Origin")) and not self._own_page(request):
             return web.Response(status=403, text="Origin not allowed")
         if request.method == "OPTIONS":
             return web.Response(status=200, headers=self._cors_headers(request))

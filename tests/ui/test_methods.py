@@ -141,6 +141,26 @@ def test_get_serves_the_dashboard(staking: Staking) -> None:
     assert get(http + "/ui/nothing.js")[0] == 404
 
 
+def test_the_page_is_its_own_origin_under_any_host_name(staking: Staking) -> None:
+    """Opened as http://HOST:PORT/ (e.g. with --rpc-external), its requests carry that
+    origin, which the default CORS list does not name."""
+    port = staking.server.http.rsplit(":", 1)[1]
+    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "system_chain", "params": []})
+
+    def status(origin: str) -> int:
+        req = urllib.request.Request(staking.server.http, data=body.encode(), headers={
+            "Content-Type": "application/json", "Host": f"node.example:{port}",
+            "Origin": origin})
+        try:
+            with urllib.request.urlopen(req, timeout=30) as resp:
+                return int(resp.status)
+        except urllib.error.HTTPError as exc:
+            return exc.code
+
+    assert status(f"http://node.example:{port}") == 200
+    assert status("http://elsewhere.example") == 403
+
+
 @pytest.mark.parametrize("json_mode", [True, False])
 def test_serve_prints_the_dashboard_url_unless_no_ui(tmp_path: Path, json_mode: bool) -> None:
     """Human mode prints the URL and serves the page; --json --no-ui: null, GET / is 405."""
