@@ -202,7 +202,9 @@ async function account(r) {
 // -- shell ---------------------------------------------------------------------------
 const VIEWS = { network, pools, pool, blocks, block, account };
 
-async function render() {
+async function render(live = false) {
+  const typing = document.activeElement && document.activeElement.tagName === "INPUT" && view.contains(document.activeElement);
+  if (live && typing) return;  // a new block must not wipe what is being typed
   if (refreshing) { again = true; return; }
   refreshing = true;
   const r = route();
@@ -240,7 +242,7 @@ async function start() {
   const n = await rpc.call("phala_network");
   head = { number: n.head.number, timestamp_ms: n.head.timestamp_ms };
   showHead();
-  window.addEventListener("hashchange", render);
+  window.addEventListener("hashchange", () => render());
   await render();
   await rpc.subscribe("chain_subscribeNewHeads", async (h) => {
     const number = parseInt(h.number, 16);
@@ -248,7 +250,7 @@ async function start() {
     const b = await rpc.call("phala_block", number);
     head = { number, timestamp_ms: b.timestamp_ms };
     showHead();
-    render();
+    render(true);
   });
 }
 
