@@ -91,6 +91,8 @@ def main(argv: list[str] | None = None) -> int:
             timed(http, "dev_newBlock")  # the first read of a new head computes APR/history
             label = name + (" pool 0" if name == "phala_history" and len(params) > 1 else "")
             cold[label] = timed(http, name, *params)[0]
+        timed(http, "dev_newBlock")
+        cold["phala_history after the next block"] = timed(http, "phala_history", 30)[0]
         pools = timed(http, "phala_pools", 0, 50, "apr", "desc")[1]
         assert pools["total"] == args.pools, pools["total"]
         rows = {}

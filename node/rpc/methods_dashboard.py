@@ -197,6 +197,9 @@ async def phala_pool_stakers(ctx: Ctx, params: Params) -> Any:
     return await ctx.service.call(run, ctx.service.chain)
 
 
+_network_memo: dict[str, Any] = {}
+
+
 @method("phala_network")
 async def phala_network(ctx: Ctx, params: Params) -> Any:
     """The staking system at the head: budget, shares, PHASRB, funds, workers by state."""
@@ -204,6 +207,9 @@ async def phala_network(ctx: Ctx, params: Params) -> Any:
 
     def run(chain: Chain) -> Any:
         rt, head = chain.rt, chain.head()
+        key = (id(chain), head.hash())
+        if _network_memo.get("key") == key:
+            return _network_memo["doc"]
         apr = head_apr(chain)
         by_state: dict[str, int] = {}
         reward = 0
@@ -211,7 +217,7 @@ async def phala_network(ctx: Ctx, params: Params) -> Any:
             by_state[mi.state.name] = by_state.get(mi.state.name, 0) + 1
             reward += mi.stats.total_reward
         bal = rt["Balances"]
-        return {
+        doc = {
             "head": header_json(head, chain.timestamp_at(head)),
             "genesis_ms": chain.genesis.timestamp_ms,
             "budget_per_block": apr["inputs"]["budget_per_block"],
@@ -227,6 +233,8 @@ async def phala_network(ctx: Ctx, params: Params) -> Any:
             "delegated_tokens": apr["delegated_tokens"],
             "staking_wallets": apr["staking_wallets"],
         }
+        _network_memo.update(key=key, doc=doc)
+        return doc
 
     return await ctx.service.call(run, ctx.service.chain)
 
@@ -361,16 +369,23 @@ def _history_point(chain: Chain, number: int, pid: int | None) -> dict[str, Any]
     return point
 
 
-_history_memo: dict[Any, Any] = {}
+_points: dict[tuple[Any, ...], dict[str, Any]] = {}
+
+
+def history_numbers(head: int, samples: int) -> list[int]:
+    """Block numbers on a power-of-two grid plus the head, at most `samples` of them: as
+    the head moves the grid stays put (until it doubles), so earlier points are reused."""
+    step = 1
+    while step * (samples - 1) < head:
+        step *= 2
+    return [*range(0, head, step), head]
 
 
 @method("phala_history")
 async def phala_history(ctx: Ctx, params: Params) -> Any:
     """`[samples?, pid?]`: up to `samples` (2..60, default 30) blocks from genesis to the
-    head, evenly spaced: mining workers, their mean V and cumulative rewards (of pool
+    head (history_numbers): mining workers, their mean V and cumulative rewards (of pool
     `pid` only, with its owner reward, stake and queued shares, when given)."""
-    from node.report import sample_numbers
-
     params.ensure_at_most(2)
     samples = params.opt_int(0, "samples") or 30
     pid = params.opt_int(1, "pid")
@@ -380,12 +395,14 @@ async def phala_history(ctx: Ctx, params: Params) -> Any:
     def run(chain: Chain) -> Any:
         if pid is not None:
             _pool_or_error(chain, "phala_history", pid)
-        key = (id(chain), chain.head().hash(), samples, pid)
-        if key not in _history_memo:  # every open page asks again after each block
-            if len(_history_memo) >= 8:
-                _history_memo.clear()
-            _history_memo[key] = [_history_point(chain, n, pid)
-                                  for n in sample_numbers(chain.head().number, samples)]
-        return _history_memo[key]
+        if len(_points) > 10_000:
+            _points.clear()
+        out = []
+        for n in history_numbers(chain.head().number, samples):
+            key = (id(chain), chain.store.hash_of(n), pid)  # a sealed block never changes
+            if key not in _points:
+                _points[key] = _history_point(chain, n, pid)
+            out.append(_points[key])
+        return out
 
     return await ctx.service.call(run, ctx.service.chain)

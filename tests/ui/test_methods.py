@@ -105,9 +105,20 @@ def test_history_samples_genesis_to_head(staking: Staking) -> None:
         "total_stake": 11_000 * PHA, "queue_shares": 5_000 * PHA, "mining_workers": 2,
         "rewards": 0}
     network = srv.call("phala_history", 4)
-    assert [p["number"] for p in network] == [0, 14, 27, 41] and head["number"] == 41
+    assert [p["number"] for p in network] == [0, 16, 32, 41] and head["number"] == 41
     assert network[-1]["mining_workers"] == 2 and "total_stake" not in network[-1]
     assert srv.call("phala_history", 2, 1)[-1]["mining_workers"] == 0
+
+
+def test_history_grid_stays_put_as_the_head_moves() -> None:
+    from node.rpc.methods_dashboard import history_numbers
+
+    assert history_numbers(0, 30) == [0]
+    assert history_numbers(29, 30) == list(range(30))
+    assert history_numbers(30, 30) == [*range(0, 30, 2), 30]
+    assert history_numbers(41, 4) == [0, 16, 32, 41]
+    assert history_numbers(47, 4) == [0, 16, 32, 47]
+    assert all(len(history_numbers(h, 30)) <= 30 for h in range(5000))
 
 
 def test_errors(staking: Staking) -> None:
