@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 JS := tests/js
 JS_STAMP := $(JS)/node_modules/.installed
 
-.PHONY: run test bench lint clean
+.PHONY: run test bench lint clean chromium
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -22,8 +22,15 @@ $(JS_STAMP): $(JS)/package-lock.json
 	cd $(JS) && npm ci --no-audit --no-fund
 	touch $(JS_STAMP)
 
-test: $(STAMP) $(JS_STAMP)
+test: $(STAMP) $(JS_STAMP) chromium
 	$(BIN)/pytest -q
+
+# Debian's chromium for the dashboard's browser tests (tests/ui), only when missing; where it
+# cannot be installed the tests skip and say why
+chromium:
+	@[ -x /usr/bin/chromium ] || { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo -n); \
+	  ($$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium) >/dev/null 2>&1 \
+	  || echo "chromium could not be installed: the browser tests (tests/ui) will be skipped"; }
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

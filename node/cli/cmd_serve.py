@@ -45,6 +45,8 @@ def register(parser: argparse.ArgumentParser) -> None:
                         default="instant")
     parser.add_argument("--block-interval", type=float, metavar="SECONDS",
                         help="interval mode: seconds between blocks (default: block time)")
+    parser.add_argument("--no-ui", action="store_true",
+                        help="no dashboard on GET / (JSON-RPC only)")
     parser.add_argument("--log-level", choices=("debug", "info", "warning"), default="warning",
                         help="stderr log level (requests are logged at debug)")
 
@@ -71,6 +73,7 @@ def run(args: argparse.Namespace, out: Output) -> int:
     opts = ServeOptions(
         port=args.rpc_port, external=args.rpc_external, rpc_methods=args.rpc_methods,
         cors=cors, block_mode=args.block_mode, block_interval=args.block_interval,
+        ui=not args.no_ui,
         limits=Limits(args.rpc_max_request_size * MIB, args.rpc_max_response_size * MIB,
                       args.rpc_max_connections, args.rpc_max_subscriptions_per_connection))
     with open_chain(args) as chain:
@@ -80,9 +83,9 @@ def run(args: argparse.Namespace, out: Output) -> int:
         def listening(url: str) -> None:
             owner.claim(args.base_path, url)
             head_json = header_json(head, None)["hash"]
-            out.result({"url": url, "genesis_hash": genesis_hash, "head": head_json},
-                       lambda d: print(f"serving {d['url']} (genesis {d['genesis_hash']}, "
-                                       f"head {d['head']})", flush=True))
+            dashboard = None if args.no_ui else url.replace("ws://", "http://", 1) + "/"
+            out.result({"url": url, "genesis_hash": genesis_hash, "head": head_json,
+                        "dashboard": dashboard}, _announce)
 
         try:
             asyncio.run(serve(chain, opts, listening))
@@ -92,3 +95,9 @@ def run(args: argparse.Namespace, out: Output) -> int:
         finally:
             owner.release(args.base_path)
     return 0
+
+
+def _announce(d: dict[str, object]) -> None:
+    print(f"serving {d['url']} (genesis {d['genesis_hash']}, head {d['head']})", flush=True)
+    if d["dashboard"]:
+        print(f"dashboard: open {d['dashboard']} in a browser", flush=True)

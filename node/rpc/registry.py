@@ -67,6 +67,7 @@ def all_methods() -> dict[str, Method]:
         methods_author,
         methods_chain,
         methods_chainhead,
+        methods_dashboard,
         methods_dev,
         methods_state,
         methods_system,

@@ -26,6 +26,7 @@ class ServeOptions:
     block_mode: str = "instant"
     block_interval: float | None = None
     limits: Limits | None = None
+    ui: bool = True                   # the dashboard on GET / (node/ui)
 
 
 def hosts(external: bool) -> list[str]:
@@ -44,7 +45,7 @@ async def serve(chain: Chain, opts: ServeOptions,
     service = Service(chain, opts.block_mode, opts.block_interval)
     await service.start()
     wanted = hosts(opts.external)
-    rpc = RpcServer(service, opts.limits or Limits(), False, opts.cors)
+    rpc = RpcServer(service, opts.limits or Limits(), False, opts.cors, opts.ui)
     runner = web.AppRunner(rpc.app(), handle_signals=False, access_log=None)
     await runner.setup()
     bound: list[str] = []

@@ -69,8 +69,9 @@ def _valid_id(v: Any) -> bool:
 
 class RpcServer:
     def __init__(self, service: Service, limits: Limits, allow_unsafe: bool,
-                 cors: list[str] | None) -> None:
+                 cors: list[str] | None, ui: bool = False) -> None:
         self.service = service
+        self.ui = ui
         self.limits = limits
         self.allow_unsafe = allow_unsafe
         self.cors = DEFAULT_CORS if cors is None else cors
@@ -82,6 +83,10 @@ class RpcServer:
     def app(self) -> web.Application:
         app = web.Application(client_max_size=2 * self.limits.max_request)
         app.router.add_route("*", "/", self.handle)
+        if self.ui:
+            from node.ui import add_routes
+
+            add_routes(app)
         return app
 
     # -- CORS -----------------------------------------------------------------------------
@@ -98,6 +103,11 @@ class RpcServer:
                 return True
         return False
 
+    def _own_page(self, request: web.Request) -> bool:
+        """The dashboard served here, opened under any host name (e.g. --rpc-external)."""
+        origin = request.headers.get("Origin")
+        return self.ui and origin in (f"http://{request.host}", f"https://{request.host}")
+
     def _cors_headers(self, request: web.Request) -> dict[str, str]:
         origin = request.headers.get("Origin")
         if origin is None:
@@ -108,7 +118,7 @@ class RpcServer:
 
     # -- entry ----------------------------------------------------------------------------
     async def handle(self, request: web.Request) -> web.StreamResponse:
-        if not self.origin_allowed(request.headers.get("Origin")):
+        if not self.origin_allowed(request.headers.get("Origin")) and not self._own_page(request):
             return web.Response(status=403, text="Origin not allowed")
         if request.method == "OPTIONS":
             return web.Response(status=200, headers=self._cors_headers(request))
@@ -118,6 +128,10 @@ class RpcServer:
         try:
             if request.headers.get("Upgrade", "").lower() == "websocket":
                 return await self._websocket(request)
+            if request.method in ("GET", "HEAD") and self.ui:
+                from node.ui import index
+
+                return index()
             if request.method != "POST":
                 return web.Response(status=405, text="Used HTTP Method is not allowed. "
                                     "POST or OPTIONS is required")
