@@ -7,9 +7,11 @@ in 60 pools stay cheap to browse. Amounts are planck integers; V/Ve are U64F64 a
 
 from __future__ import annotations
 
+from fractions import Fraction
 from typing import Any
 
-from node.apr import compute_apr, fixed_json
+from node.apr import T_Y, compute_apr, fixed_json, rate_json
+from node.at_block import runtime_at
 from node.chain import Chain, ChainError
 from node.render import decode_events, event_json, extrinsic_json, header_json
 from node.rpc.errors import invalid_params
@@ -21,7 +23,7 @@ from runtime.keys import InvalidAccount, parse_account
 
 MAX_PAGE = 500
 POOL_SORTS = ("pid", "owner", "commission", "cap", "total_stake", "free_stake",
-              "releasing_stake", "workers", "apr", "queue")
+              "releasing_stake", "workers", "apr", "realised_apr", "queue")
 
 
 def _page(params: Params, i: int, default: int = 50) -> tuple[int, int]:
@@ -58,6 +60,10 @@ def _apr_float(entry: dict[str, Any]) -> float | None:
     return None if entry["apr"] is None else entry["apr"]["float"]
 
 
+def _realised_float(row: dict[str, Any]) -> float | None:
+    return None if row["realised_apr"] is None else row["realised_apr"]["float"]
+
+
 _apr_memo: dict[str, Any] = {}
 
 
@@ -70,9 +76,53 @@ def head_apr(chain: Chain) -> dict[str, Any]:
     return _apr_memo["doc"]  # type: ignore[no-any-return]
 
 
+REALISED_WINDOW_MS = 86_400_000  # realised APR: the last day of chain time
+
+
+def _first_block_since(chain: Chain, since_ms: int) -> Any:
+    """The earliest block whose timestamp is at or after `since_ms` (binary search)."""
+    lo, hi = 0, chain.head().number
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if chain.timestamp_at(chain.resolve(mid)) >= since_ms:
+            hi = mid
+        else:
+            lo = mid + 1
+    return chain.resolve(lo)
+
+
+def realised_aprs(chain: Chain) -> tuple[dict[int, Any], dict[str, int]]:
+    """Each pool's delegators' realised APR over the last day (from genesis if younger):
+    the growth of `reward_acc` (reward per share) times shares per staked planck,
+    annualised by chain time — what a share actually earned, beside the formula's APR.
+    None for a pool created inside the window (no starting point). Once per head block,
+    like `head_apr`."""
+    key = ("realised", id(chain), chain.head().hash())
+    if _apr_memo.get("realised_key") == key:
+        return _apr_memo["realised"]  # type: ignore[no-any-return]
+    head = chain.head()
+    start = _first_block_since(chain, chain.timestamp_at(head) - REALISED_WINDOW_MS)
+    elapsed = chain.timestamp_at(head) - chain.timestamp_at(start)
+    before = dict(runtime_at(chain, start)["PhalaStakePool"].StakePools.iter())
+    rates: dict[int, Any] = {}
+    for pid, info in chain.rt["PhalaStakePool"].StakePools.iter():
+        old = before.get(pid)
+        if old is None or elapsed <= 0 or info.total_stake == 0:
+            rates[pid] = None
+            continue
+        per_share = Fraction(info.reward_acc - old.reward_acc, 1 << 64)
+        rates[pid] = rate_json(per_share * Fraction(info.total_shares, info.total_stake)
+                               * Fraction(T_Y * 1000, elapsed))
+    window = {"from": start.number, "to": head.number, "ms": elapsed}
+    _apr_memo.update(realised_key=key, realised=(rates, window))
+    return rates, window
+
+
 def pool_rows(chain: Chain) -> list[dict[str, Any]]:
-    """One summary row per pool, in pid order (APR as `phala_apr` computes it)."""
+    """One summary row per pool, in pid order (APR as `phala_apr` computes it, and the
+    realised APR over the last day)."""
     apr = {p["pid"]: p for p in head_apr(chain)["pools"]}
+    realised, window = realised_aprs(chain)
     rows = []
     for pid, info in sorted(chain.rt["PhalaStakePool"].StakePools.iter()):
         a = apr[pid]
@@ -83,13 +133,15 @@ def pool_rows(chain: Chain) -> list[dict[str, Any]]:
             "releasing_stake": info.releasing_stake, "total_shares": info.total_shares,
             "owner_reward": info.owner_reward, "workers": len(info.workers),
             "queue": len(info.withdraw_queue), "apr": a["apr"],
-            "apr_multiplier": a["apr_multiplier"]})
+            "apr_multiplier": a["apr_multiplier"], "realised_apr": realised[pid],
+            "realised_window": window})
     return rows
 
 
 def _sort_key(field: str) -> Any:
     def key(row: dict[str, Any]) -> Any:
         v = _apr_float(row) if field == "apr" else \
+            _realised_float(row) if field == "realised_apr" else \
             row["commission_permill"] if field == "commission" else row[field]
         return (v is None, v if v is not None else 0, row["pid"])
     return key

@@ -88,7 +88,7 @@ async function network() {
 // -- Pools ---------------------------------------------------------------------------
 const POOL_COLS = [["pid", "Pool"], ["owner", "Owner"], ["commission", "Commission", 1], ["cap", "Cap", 1],
   ["total_stake", "Total stake", 1], ["free_stake", "Free", 1], ["releasing_stake", "Releasing", 1],
-  ["workers", "Workers", 1], ["apr", "APR", 1], ["queue", "Queue", 1]];
+  ["workers", "Workers", 1], ["apr", "APR", 1], ["realised_apr", "Realised APR", 1], ["queue", "Queue", 1]];
 
 async function pools(r) {
   const sort = r.q.get("sort") || "pid", order = r.q.get("order") || "asc", off = Number(r.q.get("off") || 0);
@@ -100,9 +100,11 @@ async function pools(r) {
     <td class="num" data-col="cap">${p.cap === null ? '<span class="muted">none</span>' : pha(p.cap, 0)}</td>
     <td class="num" data-col="total_stake">${pha(p.total_stake)}</td><td class="num" data-col="free_stake">${pha(p.free_stake)}</td>
     <td class="num" data-col="releasing_stake">${pha(p.releasing_stake)}</td><td class="num" data-col="workers">${int(p.workers)}</td>
-    <td class="num" data-col="apr">${percent(p.apr)}</td><td class="num" data-col="queue">${int(p.queue)}</td></tr>`).join("");
+    <td class="num" data-col="apr">${percent(p.apr)}</td>
+    <td class="num" data-col="realised_apr" title="what a share earned over blocks #${p.realised_window.from}–#${p.realised_window.to}, annualised">${percent(p.realised_apr)}</td>
+    <td class="num" data-col="queue">${int(p.queue)}</td></tr>`).join("");
   return `<h1>Pools</h1><table id="pools"><thead><tr>${head_}</tr></thead><tbody>${rows ||
-    '<tr><td colspan="10" class="muted">no pools yet</td></tr>'}</tbody></table>${pager(page.total, off, "off")}`;
+    '<tr><td colspan="11" class="muted">no pools yet</td></tr>'}</tbody></table>${pager(page.total, off, "off")}`;
 }
 
 // -- Pool page -----------------------------------------------------------------------

@@ -35,7 +35,11 @@ def test_pools_pages_and_sorts(staking: Staking) -> None:
                   "cap": None, "total_stake": 11_000 * PHA, "free_stake": 0,
                   "releasing_stake": 0, "total_shares": 11_000 * PHA, "owner_reward": 0,
                   "workers": 2, "queue": 1, "apr": apr0["apr"],
-                  "apr_multiplier": apr0["apr_multiplier"]}
+                  "apr_multiplier": apr0["apr_multiplier"],
+                  # the window (a day, here since genesis) began before the pool existed
+                  "realised_apr": None,
+                  "realised_window": {"from": 0, "to": staking.head["number"],
+                                      "ms": staking.head["number"] * 12_000}}
     assert p1["owner"] == address("//Bob") and p1["free_stake"] == 1_000 * PHA
     assert (p1["workers"], p1["queue"], p1["apr"]) == (0, 0, staking.apr["pools"][1]["apr"])
     assert p1["apr"]["decimal"] == "0.000000000000000000"  # stake but no worker
