@@ -63,3 +63,14 @@ def test_ranges() -> None:
     assert parse_range("10%,20%") is None
     with pytest.raises(SweepError, match="units differ"):
         parse_range("0%..5 PHA:1%")
+
+
+def test_shipped_commission_sweep_resolves() -> None:
+    """The README's example: 6 commissions × 3 seeds, each a valid scenario."""
+    from node.sweep.grid import build_grid
+
+    f = Path(__file__).resolve().parents[2] / "scenarios" / "sweeps" / "commission.toml"
+    points = build_grid(f, ["pools.0.commission=0%..50%:10%"], 3)
+    assert [(p.params["pools.0.commission"], p.seed) for p in points] == [
+        (f"{c}%", s) for c in (0, 10, 20, 30, 40, 50) for s in (7, 8, 9)]
+    assert len({p.key for p in points}) == 18
