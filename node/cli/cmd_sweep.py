@@ -26,6 +26,7 @@ Example:
 from __future__ import annotations
 
 import argparse
+import signal
 import tomllib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -70,17 +71,24 @@ def run(args: argparse.Namespace, out: Output) -> int:
     params = [parse_set(s)[0] for s in args.sets]
     metrics = args.metrics or _default_metrics(args.scenario)
     dest = Path(args.out or Path("sweeps") / Path(args.scenario).stem)
+    previous = signal.signal(signal.SIGTERM, _interrupt)  # `kill` cancels as Ctrl-C does
     try:
         with _progress(not out.json_mode) as bar:
             res = run_sweep(points, dest, params, metrics, args.address, args.max_parallel,
                             args.retry_failed, bar)
     except SweepCancelled as exc:
         raise CliError("Cancelled", str(exc), 130) from None
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     failed = [r for r in res.rows if r["status"] != "ok"]
     doc = {"out": str(dest), "runs": len(res.rows), "ran": res.ran, "skipped": res.skipped,
            "failed": len(failed), "files": res.files, "rows": res.rows}
     out.result(doc, _print)
     return 0
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
 
 
 def _default_metrics(scenario: str) -> list[str]:

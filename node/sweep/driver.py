@@ -25,6 +25,7 @@ from node.sweep.grid import GENESIS_NAME, Point
 from node.sweep.task import run_point
 
 OBJECT_STORE = 100 * 1024 * 1024  # rows are small; Ray's default (30 % of RAM) is not
+CANCEL_WAIT_S = 10.0
 
 
 class SweepCancelled(Exception):
@@ -121,6 +122,8 @@ def _execute(ray: Any, todo: list[Point], out: Path, max_parallel: int | None,
     except KeyboardInterrupt:
         for ref in inflight:
             ray.cancel(ref)  # KeyboardInterrupt in the task: its temporary directory goes
+        if inflight:  # let them clean up before the cluster is shut down
+            ray.wait(list(inflight), num_returns=len(inflight), timeout=CANCEL_WAIT_S)
         raise
     return ran
 
