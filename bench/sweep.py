@@ -1,7 +1,7 @@
 """A sweep of 8 equal runs on a local Ray cluster of 2 CPUs against the same runs one
 after another, and Ray's overhead per run.
 
-    .venv/bin/python -m bench.sweep [--runs 8] [--duration 6h] [--cpus 2]
+    .venv/bin/python -m bench.sweep [--runs 8] [--duration 1d] [--cpus 2]
 
 The runs: tests/sweep/tiny.toml (one pool, one worker, dev preset) for `--duration`,
 seeds 1…N (same work, distinct runs). Timed: (1) each run in this process, one after
@@ -30,11 +30,12 @@ TINY = Path(__file__).resolve().parents[1] / "tests" / "sweep" / "tiny.toml"
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=8)
-    ap.add_argument("--duration", default="6h")
+    ap.add_argument("--duration", default="1d")
     ap.add_argument("--cpus", type=int, default=2)
     args = ap.parse_args()
     points = build_grid(TINY, [f"scenario.duration={args.duration}"], args.runs)
 
+    run_point(points[0].text, points[0].genesis)  # warm: imports, caches, as Ray's workers
     t0 = time.perf_counter()
     alone = [run_point(p.text, p.genesis) for p in points]
     sequential = time.perf_counter() - t0
