@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -34,6 +35,7 @@ def main() -> None:
     ap.add_argument("--cpus", type=int, default=2)
     args = ap.parse_args()
     points = build_grid(TINY, [f"scenario.duration={args.duration}"], args.runs)
+    load = os.getloadavg()[0]
 
     run_point(points[0].text, points[0].genesis)  # warm: imports, caches, as Ray's workers
     t0 = time.perf_counter()
@@ -59,7 +61,10 @@ def main() -> None:
             heads = [r["head_hash"] for r in res.rows]
             assert heads == [r["summary"]["chain"]["head"]["hash"] for r in alone]
             print(f"ray, {args.cpus} CPUs: {args.runs} runs in {parallel:.2f} s; "
-                  f"speed-up {sequential / parallel:.2f}x (same head hashes)")
+                  f"speed-up {sequential / parallel:.2f}x (same head hashes); a run took "
+                  f"{sum(r['wall_s'] for r in res.rows) / args.runs:.2f} s inside its task "
+                  f"(CPUs shared with other work stretch it; load average now "
+                  f"{os.getloadavg()[0]:.1f}, {load:.1f} at the start)")
             t0 = time.perf_counter()
             one = run_sweep(points, Path(tmp) / "one", [], [], max_parallel=1)
             through = time.perf_counter() - t0
