@@ -20,7 +20,7 @@ from node.cli.output import CliError, Output
 COMMANDS = [
     "init", "tx", "submit", "seal", "query", "events", "head", "block", "key",
     "export_blocks", "replay", "state_root", "apr", "forecast", "scenario", "worker", "report",
-    "check", "serve",
+    "check", "serve", "sweep",
 ]
 
 
