@@ -395,6 +395,32 @@ async def phala_forecast_withdrawal(ctx: Ctx, params: Params) -> Any:
     return await ctx.service.call(run, ctx.service.chain)
 
 
+@method("phala_forecastApr")
+async def phala_forecast_apr(ctx: Ctx, params: Params) -> Any:
+    """`[pid, days?]`: `forecast apr`'s document (on a fork; the chain is untouched). It
+    authors every block of the horizon, so it holds the chain thread for a while."""
+    from node.forecast import ForecastError
+    from node.forecast_apr import forecast_apr
+
+    params.ensure_at_most(2)
+    pid = params.opt_int(0, "pid")
+    if pid is None:
+        raise invalid_params("phala_forecastApr: expected a pool id")
+    raw_days = params.raw(1, None)
+    if raw_days is not None and (isinstance(raw_days, bool)
+                                 or not isinstance(raw_days, int | float)):
+        raise invalid_params("phala_forecastApr: days is a number")
+    days = 1.0 if raw_days is None else float(raw_days)
+
+    def run(chain: Chain) -> Any:
+        try:
+            return forecast_apr(chain, pid, days)
+        except ForecastError as exc:
+            raise invalid_params(f"phala_forecastApr: {exc}") from None
+
+    return await ctx.service.call(run, ctx.service.chain)
+
+
 def _history_point(chain: Chain, number: int, pid: int | None) -> dict[str, Any]:
     from node.composition import build_runtime
 

@@ -27,6 +27,7 @@ class Staking:
     server: Server
     apr: dict[str, Any]        # `phala-emu --json apr`
     forecast: dict[str, Any]   # `forecast withdrawal --pool 0 --who //Eve`
+    forecast_apr: dict[str, Any]  # `forecast apr --pool 0 --days 0.01`
     head: dict[str, Any]       # `head`
 
 
@@ -36,9 +37,10 @@ def staking(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Staking]:
     build_chain(base)
     apr = cli(base, "apr")
     forecast = cli(base, "forecast", "withdrawal", "--pool", "0", "--who", "//Eve")
+    forecast_apr = cli(base, "forecast", "apr", "--pool", "0", "--days", "0.01")
     head = cli(base, "head")
     srv = start_server(base)
     try:
-        yield Staking(srv, apr, forecast, head)
+        yield Staking(srv, apr, forecast, forecast_apr, head)
     finally:
         assert stop_server(srv) == 0

@@ -94,6 +94,9 @@ def test_blocks_network_and_forecast(staking: Staking) -> None:
     assert net["workers_by_state"] == {"MiningIdle": 2}
     assert net["delegated_tokens"] == 12_000 * PHA and net["staking_wallets"] == 3
     assert srv.call("phala_forecastWithdrawal", 0, address("//Eve")) == staking.forecast
+    assert srv.call("phala_forecastApr", 0, 0.01) == staking.forecast_apr
+    assert srv.error("phala_forecastApr", 7)["data"] == "phala_forecastApr: no pool 7"
+    assert srv.error("phala_forecastApr", 0, "x")["data"] == "phala_forecastApr: days is a number"
 
 
 def test_history_samples_genesis_to_head(staking: Staking) -> None:
