@@ -164,24 +164,10 @@ class ChainState:
         prefix owned by the state; on a backend error nothing changes in memory either.
         """
         changes = self.overlay.changes()
-        extra_puts = dict(extra_puts or {})
-        extra_deletes = list(extra_deletes)
-        for k in (*extra_puts, *extra_deletes):
-            if k[:1] in OWN_PREFIXES:
-                raise StateError(f"extra key 0x{k.hex()} uses a prefix owned by the state")
+        extra_puts, deletes = _checked_extras(extra_puts, extra_deletes)
         trie = self._update_for(changes)
         new_root = trie.root()
-        puts = trie.node_writes()
-        deletes = extra_deletes
-        for k, v in changes.items():
-            if v is None:
-                deletes.append(FLAT + k)
-            else:
-                puts[FLAT + k] = v
-        puts[META_STATE_KEY] = new_root + bytes((self.layout,))
-        puts.update(extra_puts)
-        self.backend.write_batch(puts, deletes)
-        self.flat.note_committed(changes)
+        self._write(changes, new_root, trie.node_writes(), extra_puts, deletes)
         trie.mark_persisted()
         self._applied = {}
         self._committed = new_root
@@ -200,13 +186,19 @@ class ChainState:
         """
         if self.overlay.depth or self.overlay.changes():
             raise StateError("rewind with pending changes")
-        extra_puts = dict(extra_puts or {})
-        deletes = list(extra_deletes)
-        for k in (*extra_puts, *deletes):
-            if k[:1] in OWN_PREFIXES:
-                raise StateError(f"extra key 0x{k.hex()} uses a prefix owned by the state")
+        extra_puts, deletes = _checked_extras(extra_puts, extra_deletes)
         changes = trie_diff(self.nodes, self._committed, root)
-        puts: dict[bytes, bytes] = {}
+        self._write(changes, root, {}, extra_puts, deletes)
+        self._committed = root
+        self._trie = TrieUpdate(self.nodes, root, self.layout)
+        self._applied = {}
+        return changes
+
+    def _write(self, changes: Mapping[bytes, bytes | None], root: bytes,
+               puts: dict[bytes, bytes], extra_puts: dict[bytes, bytes],
+               deletes: list[bytes]) -> None:
+        """One batch: the flat changes, `puts` (trie nodes), the meta record of `root` and
+        the caller's records; then the flat view's cache learns the changes."""
         for k, v in changes.items():
             if v is None:
                 deletes.append(FLAT + k)
@@ -216,10 +208,6 @@ class ChainState:
         puts.update(extra_puts)
         self.backend.write_batch(puts, deletes)
         self.flat.note_committed(changes)
-        self._committed = root
-        self._trie = TrieUpdate(self.nodes, root, self.layout)
-        self._applied = {}
-        return changes
 
     def discard(self) -> None:
         """Drop every pending change (an aborted block)."""
@@ -267,3 +255,13 @@ class ChainState:
         Reads raise MissingNodeError if that root was never committed here.
         """
         return TrieView(self.nodes, root)
+
+
+def _checked_extras(extra_puts: Mapping[bytes, bytes] | None,
+                    extra_deletes: Iterable[bytes]) -> tuple[dict[bytes, bytes], list[bytes]]:
+    """The caller's records as a dict and a list; StateError for a key in a state prefix."""
+    puts, deletes = dict(extra_puts or {}), list(extra_deletes)
+    for k in (*puts, *deletes):
+        if k[:1] in OWN_PREFIXES:
+            raise StateError(f"extra key 0x{k.hex()} uses a prefix owned by the state")
+    return puts, deletes

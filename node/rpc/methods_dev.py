@@ -4,23 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from node import dev
 from node.chain import Chain
 from node.cli.output import CliError
-from node.rpc.errors import RpcError, invalid_params
+from node.rpc.errors import invalid_params
 from node.rpc.methods_chain import hexs
 from node.rpc.params import Params, parse_hex, parse_number
 from node.rpc.registry import Ctx, method
 
 BUILD_MODES = {"Instant": "instant", "Batch": "instant", "Manual": "manual",
                "Interval": "interval"}
-
-
-def _dev() -> Any:
-    try:
-        import node.dev as dev
-    except ImportError:
-        raise RpcError(-32603, "Internal error", "node.dev is not available") from None
-    return dev
 
 
 @method("dev_newBlock", unsafe=True)
@@ -59,14 +52,11 @@ async def set_storage(ctx: Ctx, params: Params) -> Any:
     param = params.raw(0)
     if params.raw(1, None) is not None:
         raise invalid_params("dev_setStorage: only the head block can be changed")
-    dev = _dev()
 
     def build(chain: Chain) -> list[bytes]:
         try:
             changes = dev.parse_storage_changes(chain, param)
-            if hasattr(dev, "set_storage_extrinsics"):
-                return list(dev.set_storage_extrinsics(chain, changes))
-            return [dev.set_storage_extrinsic(chain, changes)]
+            return list(dev.set_storage_extrinsics(chain, changes))
         except ValueError as exc:
             raise invalid_params(f"dev_setStorage: {exc}") from None
 
@@ -78,7 +68,6 @@ async def set_storage(ctx: Ctx, params: Params) -> Any:
 async def time_travel(ctx: Ctx, params: Params) -> Any:
     params.ensure_at_most(1)
     when = params.raw(0)
-    dev = _dev()
 
     def run(chain: Chain) -> int:
         try:
@@ -95,7 +84,6 @@ async def set_head(ctx: Ctx, params: Params) -> Any:
     target = params.raw(0)
     if isinstance(target, bool) or not isinstance(target, int | str):
         raise invalid_params("dev_setHead: expected a block hash or number")
-    dev = _dev()
 
     def run(chain: Chain) -> Any:
         try:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from node.at_block import RuntimeApiError
+from node.at_block import state_call as call_at
 from node.chain import Chain
 from node.rpc.errors import STATE_INVALID_COUNT, RpcError, client_error
 from node.rpc.methods_chain import header_at, hexs, unsubscribe
@@ -12,6 +14,7 @@ from node.rpc.params import Params
 from node.rpc.read_proof import read_proof
 from node.rpc.registry import Ctx, Subscribed, method
 from runtime.hashing import blake2_256
+from runtime.metadata import metadata_bytes
 from runtime.version import runtime_version_json
 
 MAX_KEYS_PAGE = 1000
@@ -164,23 +167,14 @@ async def query_storage(ctx: Ctx, params: Params) -> Any:
     return await ctx.service.call(read, ctx.service.chain)
 
 
-_METADATA: dict[int, str] = {}
-
-
 @method("state_getMetadata")
 async def get_metadata(ctx: Ctx, params: Params) -> Any:
     params.ensure_at_most(1)
     at = params.opt_hash(0)
     if not _is_head(ctx, at):
         await ctx.service.call(header_at, ctx.service.chain, at)
-    if 14 not in _METADATA:
-        try:
-            from runtime.metadata import metadata_bytes
-        except ImportError:
-            raise client_error("the metadata generator is not available") from None
-        raw = await ctx.service.call(metadata_bytes, ctx.service.chain.rt, 14)
-        _METADATA[14] = hexs(raw)
-    return _METADATA[14]
+    # metadata_bytes caches per runtime composition; one composition per chain
+    return hexs(await ctx.service.call(metadata_bytes, ctx.service.chain.rt, 14))
 
 
 @method("state_getRuntimeVersion", "chain_getRuntimeVersion")
@@ -200,12 +194,6 @@ async def state_call(ctx: Ctx, params: Params) -> Any:
         raise RpcError(-32602, "Invalid params", "state_call: method must be a string")
     data = params.hex_bytes(1, "data")
     at = params.opt_hash(2)
-    try:
-        from node.at_block import RuntimeApiError
-        from node.at_block import state_call as call_at
-    except ImportError:
-        raise client_error("runtime APIs are not available") from None
-
     def run(chain: Chain) -> str:
         header = header_at(chain, at)
         try:

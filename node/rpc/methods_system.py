@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from node.at_block import METHODS, RuntimeApiError, state_call
+from node.at_block import dry_run as dry_run_at
 from node.chain import Chain
 from node.rpc.errors import RpcError, client_error, invalid_params
 from node.rpc.methods_chain import hexs
@@ -105,12 +107,6 @@ async def dry_run(ctx: Ctx, params: Params) -> Any:
     params.ensure_at_most(2)
     tx = params.hex_bytes(0, "extrinsic")
     at = params.opt_hash(1)
-    try:
-        from node.at_block import RuntimeApiError
-        from node.at_block import dry_run as dry_run_at
-    except ImportError:
-        raise client_error("runtime APIs are not available") from None
-
     def run(chain: Chain) -> bytes:
         from node.rpc.methods_chain import header_at
 
@@ -140,7 +136,6 @@ async def _payment_api(ctx: Ctx, params: Params, name: str) -> Any:
     """TransactionPaymentApi_<name>(extrinsic, length) at the block, decoded: the RPC
     answers what the runtime API does (an inherent is Mandatory, an unsigned extrinsic
     has no inclusion fee)."""
-    from node.at_block import METHODS, RuntimeApiError, state_call
     from node.rpc.methods_chain import header_at
 
     await _check_extrinsic(ctx, params)

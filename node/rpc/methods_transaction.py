@@ -127,13 +127,6 @@ def unwatch(ctx: Ctx, params: Params) -> Any:
 
 
 # -- broadcast -------------------------------------------------------------------------------
-def _http_broadcasts(hub: Hub) -> set[str]:
-    """Broadcasts made over HTTP (no connection to hold them)."""
-    if not hasattr(hub, "http_broadcasts"):
-        hub.http_broadcasts = set()  # type: ignore[attr-defined]
-    return hub.http_broadcasts  # type: ignore[attr-defined, no-any-return]
-
-
 @method("transaction_v1_broadcast")
 async def broadcast(ctx: Ctx, params: Params) -> Any:
     """Submit in the background: the spec has the server stay silent about invalid ones.
@@ -144,7 +137,7 @@ async def broadcast(ctx: Ctx, params: Params) -> Any:
     hub = ctx.service.hub
     if ctx.conn is None:
         op_id = f"http-{next(_broadcast_ids)}"
-        _http_broadcasts(hub).add(op_id)
+        hub.http_broadcasts.add(op_id)
     else:
         if sum(s.kind == "broadcast" for s in ctx.conn.subs.values()) >= MAX_BROADCASTS:
             return None
@@ -172,8 +165,8 @@ def stop(ctx: Ctx, params: Params) -> Any:
         raise invalid_params("transaction_v1_stop: operationId must be a string")
     hub = ctx.service.hub
     if ctx.conn is None:
-        if op_id in _http_broadcasts(hub):
-            _http_broadcasts(hub).discard(op_id)
+        if op_id in hub.http_broadcasts:
+            hub.http_broadcasts.discard(op_id)
             return None
     else:
         sub = ctx.conn.subs.get(op_id)

@@ -79,6 +79,8 @@ class Hub:
         # fn(tx_hash, status) for an extrinsic leaving the pool without a block
         self.block_observers: list[Callable[[NewBlock, bool], None]] = []
         self.status_observers: list[Callable[[bytes, str], None]] = []
+        # transaction_v1_broadcast operations made over HTTP (no connection holds them)
+        self.http_broadcasts: set[str] = set()
 
     def add(self, conn: Connection, kind: str, **kw: Any) -> Subscription:
         if len(conn.subs) >= conn.max_subscriptions:
