@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from node.apr import gatekeeper_of
+from node.at_block import runtime_at
 from node.render import decode_events
 from pallets.mining.types import SUBSIDY_POOL_ACCOUNT, TREASURY_ACCOUNT
 from pallets.stake_pool.types import pool_sub_account
@@ -55,12 +56,6 @@ def sample_numbers(head: int, samples: int) -> list[int]:
     return sorted({round(i * head / (samples - 1)) for i in range(samples)})
 
 
-def _runtime_at(chain: Any, header: Any) -> Any:
-    from node.composition import build_runtime
-
-    return build_runtime(chain.view_at(header), chain.config)
-
-
 def collect(chain: Any, samples: int = 200) -> History:
     """Sampled state history plus the exact reward events (see the module docstring)."""
     hist = History()
@@ -68,7 +63,7 @@ def collect(chain: Any, samples: int = 200) -> History:
     t0 = chain.genesis.timestamp_ms
     for number in sample_numbers(head.number, samples):
         header = chain.resolve(number)
-        rt = _runtime_at(chain, header)
+        rt = runtime_at(chain, header)
         hist.days.append((chain.timestamp_at(header) - t0) / DAY_MS)
         gk = gatekeeper_of(rt)
         mining, sp = rt["PhalaMining"], rt["PhalaStakePool"]

@@ -422,10 +422,8 @@ async def phala_forecast_apr(ctx: Ctx, params: Params) -> Any:
 
 
 def _history_point(chain: Chain, number: int, pid: int | None) -> dict[str, Any]:
-    from node.composition import build_runtime
-
     header = chain.resolve(number)
-    rt = build_runtime(chain.view_at(header), chain.config)
+    rt = runtime_at(chain, header)
     mining = rt["PhalaMining"]
     point: dict[str, Any] = {"number": number, "timestamp_ms": chain.timestamp_at(header)}
     if pid is None:

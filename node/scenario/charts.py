@@ -7,7 +7,8 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-PHA = 10**12
+from node.scenario.units import PHA
+
 CHARTS = ("network.png", "pool_stake.png", "rewards.png", "withdraw_queue.png", "apr.png")
 
 
