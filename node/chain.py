@@ -64,7 +64,8 @@ class Chain:
         self.executive = Executive(self.rt, self.state.root)
         # Authoring hooks (node.worker_sim): `before_finalize(builder)` may apply extrinsics
         # at the end of each authored block; `after_finalize(builder, header)` returns
-        # node records to write in the block's batch.
+        # node records to write in the block's batch; `block_discarded()` says the block
+        # they saw was not written after all (its finalisation or batch failed).
         self.author_hooks: list[Any] = []
         # Bumped by every node.keystore write (keys, worker settings), so keystore
         # reads can be cached between writes.
@@ -224,25 +225,42 @@ class Chain:
         """Author `count` blocks; the first takes every pending extrinsic still valid."""
         out = []
         for i in range(count):
-            try:
-                with self.building(advance_ms) as b:
-                    if i == 0:
-                        b.apply_pending(warn)
-                    out.append(b.commit())
-            except InvalidBlock as exc:
-                if i != 0 or not b.consumed:
-                    raise
-                # A pooled (root) call broke the block's own bookkeeping, e.g. a kill_prefix
-                # that removed the timestamp inherent's flag (FRAME would panic): drop the
-                # pool rather than stay stuck on it, and author the block without it.
-                for _key, enc in self.store.pending():
+            if i == 0:
+                block, broken, dropped = self.author_filled(lambda b: b.apply_pending(warn),
+                                                            advance_ms)
+                for enc in dropped:
                     warn(f"dropped pending extrinsic 0x{extrinsic_hash(enc).hex()}: block "
-                         f"#{b.number} would be invalid with the pool's extrinsics ({exc})")
-                with self.building(advance_ms) as b2:
-                    b2.consumed = [key for key, _ in self.store.pending()]
-                    out.append(b2.commit())
+                         f"#{block['number']} would be invalid with the pool's extrinsics "
+                         f"({broken})")
+                out.append(block)
+            else:
+                with self.building(advance_ms) as b:
+                    out.append(b.commit())
             progress(i + 1)
         return out
+
+    def author_filled(self, fill: Callable[[BlockBuilder], None], advance_ms: int | None = None
+                      ) -> tuple[SealedBlock, InvalidBlock | None, list[bytes]]:
+        """Author one block that `fill` fills (from the pool and elsewhere).
+
+        If it cannot be finalised — a pooled root call broke the block's own bookkeeping,
+        e.g. a kill_prefix that removed the timestamp inherent's flag, where FRAME would
+        panic — the block is authored empty instead, consuming the whole pool so nothing
+        stays stuck on it; with an empty pool the InvalidBlock is raised. Returns the
+        block, the error (None when all went in) and the pool extrinsics it dropped.
+        """
+        try:
+            with self.building(advance_ms) as b:
+                fill(b)
+                return b.commit(), None, []
+        except InvalidBlock as exc:
+            broken = exc
+        pool = self.store.pending()
+        if not pool:  # nothing can get stuck: the caller reports the error, no block
+            raise broken
+        with self.building(advance_ms) as empty:
+            empty.consumed = [key for key, _ in pool]
+            return empty.commit(), broken, [enc for _, enc in pool]
 
     def submit(self, encoded: bytes, seal: bool, warn: Callable[[str], None] = lambda m: None
                ) -> dict[str, Any]:
@@ -310,14 +328,19 @@ class BlockBuilder:
     def commit(self) -> SealedBlock:
         """Finalize, write the block in one batch; the `seal` JSON of the block (lazy)."""
         chain = self.chain
-        for hook in chain.author_hooks:
-            hook.before_finalize(self)
-        header = chain.executive.finalize_block()
-        raw_events = chain.state.overlay.get(EVENTS_KEY)
-        block_hash, puts = BlockStore.block_records(header, self.extrinsics)
-        for hook in chain.author_hooks:
-            puts.update(hook.after_finalize(self, header))
-        chain.state.commit_block(puts, self.consumed)
+        try:
+            for hook in chain.author_hooks:
+                hook.before_finalize(self)
+            header = chain.executive.finalize_block()
+            raw_events = chain.state.overlay.get(EVENTS_KEY)
+            block_hash, puts = BlockStore.block_records(header, self.extrinsics)
+            for hook in chain.author_hooks:
+                puts.update(hook.after_finalize(self, header))
+            chain.state.commit_block(puts, self.consumed)
+        except BaseException:
+            for hook in chain.author_hooks:  # what they noted of this block is void
+                hook.block_discarded()
+            raise
         self.committed = True
         return SealedBlock(chain, header.number, block_hash, self.timestamp_ms,
                            self.extrinsics, raw_events)

@@ -237,6 +237,11 @@ class WorkerSimulator:
             self._pending.discard(pk)
             self._dirty.add(pk)
 
+    def block_discarded(self) -> None:
+        """The block being authored was not written: outboxes drained into it are not
+        sent. Rebuild from the records (as of the parent) at the next block."""
+        self.as_of = None
+
     def after_finalize(self, builder: Any, header: Any) -> dict[bytes, bytes]:
         """Observe the finalized block; the records to write with it."""
         rt = self.chain.rt

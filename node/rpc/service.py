@@ -29,11 +29,13 @@ from node.chain import Chain
 from node.rpc.errors import (
     BAD_FORMAT,
     POOL_ALREADY_IMPORTED,
+    POOL_INVALID_TX,
     VERIFICATION_ERROR,
     RpcError,
     transaction_error,
 )
 from node.rpc.notify import Hub
+from runtime.executive import InvalidBlock
 from runtime.extrinsic import Extrinsic, ExtrinsicFormatError, extrinsic_hash
 from runtime.header import Header
 from runtime.scale import ScaleDecodeError
@@ -63,19 +65,29 @@ class AuthorOutcome:
     dropped: list[bytes] = field(default_factory=list)  # pool extrinsics no longer valid
 
 
+class _NothingToAuthor(Exception):
+    """Instant mode found nothing to put in a block: author none."""
+
+
 class _Capture:
     """Author hook: the block's state changes, read after finalize (for cache and subs)."""
 
     def __init__(self, chain: Chain) -> None:
         self.chain = chain
         self.blocks: list[NewBlock] = []
+        self._noted = False
 
     def before_finalize(self, builder: Any) -> None:
-        pass
+        self._noted = False
+
+    def block_discarded(self) -> None:
+        if self._noted:  # the batch failed after after_finalize noted the block
+            self.blocks.pop()
 
     def after_finalize(self, builder: Any, header: Header) -> dict[bytes, bytes]:
         self.blocks.append(NewBlock(header, header.hash(), list(builder.extrinsics),
                                     self.chain.state.overlay.changes()))
+        self._noted = True
         return {}
 
 
@@ -181,35 +193,52 @@ class Service:
         out = AuthorOutcome()
         self._capture.blocks = []
         for i in range(count):
-            with chain.building(advance_ms) as b:
-                if i == 0:
-                    seen: set[bytes] = set()
-                    for key, enc in chain.store.pending():
-                        b.consumed.append(key)
-                        h = extrinsic_hash(enc)
-                        try:
-                            b.apply(enc)
-                            seen.add(h)
-                        except TransactionValidityError:
-                            out.dropped.append(h)
-                    for tx in txs:
-                        h = extrinsic_hash(tx)
-                        if h in seen:
-                            out.errors.append(RpcError(POOL_ALREADY_IMPORTED,
-                                                       "Transaction Already Imported",
-                                                       "0x" + h.hex()))
-                            continue
-                        try:
-                            b.apply(tx)
-                            seen.add(h)
-                            out.errors.append(None)
-                        except TransactionValidityError as exc:
-                            out.errors.append(submission_error(chain, tx, exc))
-                    if strict and any(e is not None for e in out.errors):
-                        raise next(e for e in out.errors if e is not None)
-                    if skip_empty and not seen and not b.consumed:
-                        return out
-                b.commit()
+            if i > 0:
+                with chain.building(advance_ms) as b:
+                    b.commit()
+                continue
+
+            def fill(b: Any) -> None:
+                out.errors.clear()
+                out.dropped.clear()
+                seen: set[bytes] = set()
+                for key, enc in chain.store.pending():
+                    b.consumed.append(key)
+                    h = extrinsic_hash(enc)
+                    try:
+                        b.apply(enc)
+                        seen.add(h)
+                    except TransactionValidityError:
+                        out.dropped.append(h)
+                for tx in txs:
+                    h = extrinsic_hash(tx)
+                    if h in seen:
+                        out.errors.append(RpcError(POOL_ALREADY_IMPORTED,
+                                                   "Transaction Already Imported",
+                                                   "0x" + h.hex()))
+                        continue
+                    try:
+                        b.apply(tx)
+                        seen.add(h)
+                        out.errors.append(None)
+                    except TransactionValidityError as exc:
+                        out.errors.append(submission_error(chain, tx, exc))
+                if strict and any(e is not None for e in out.errors):
+                    raise next(e for e in out.errors if e is not None)
+                if skip_empty and not seen and not b.consumed:
+                    raise _NothingToAuthor
+
+            try:
+                _, broken, dropped = chain.author_filled(fill, advance_ms)
+            except _NothingToAuthor:
+                return out
+            except InvalidBlock as exc:  # no pool to drop: no block, the txs are refused
+                broken, dropped = exc, []
+            if broken is not None:  # authored empty instead: nothing of this run went in
+                out.dropped = [extrinsic_hash(enc) for enc in dropped]
+                out.errors = [e or RpcError(POOL_INVALID_TX, "Invalid Transaction",
+                                            f"the block would be invalid with it ({broken})")
+                              for e in out.errors]
         out.blocks = self._capture.blocks
         self._capture.blocks = []
         return out

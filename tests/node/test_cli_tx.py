@@ -10,7 +10,9 @@ from runtime.codec import Variant
 from runtime.era import Era
 from runtime.extrinsic import sign_extrinsic
 from runtime.keys import Keypair
-from tests.node.conftest import cli, fails, ok, snapshot
+from tests.node.conftest import REPO, cli, fails, ok, snapshot
+
+WORKER5 = "0x00bede1f94902342f63c486d1754b1b8efb086f8f5dcf1b6138796f658faa22f"  # //Worker5
 
 BOB = Keypair.from_uri("//Bob").ss58(30)
 DAVE = Keypair.from_uri("//Dave").ss58(30)
@@ -158,3 +160,21 @@ def test_a_pooled_call_that_breaks_the_block_is_dropped_not_stuck(chain_copy: Pa
         for x in (queued,)]
     [after] = ok_in(chain_copy, "seal")
     assert len(after["extrinsics"]) == 1  # the pool is empty now
+
+
+def test_a_dropped_block_keeps_the_simulated_workers_messages(tmp_path: Path) -> None:
+    """The fallback block still carries what the simulator would have sent in the broken
+    one: //Worker5's benchmark report, due in block #52 (tests/node/test_hints.py)."""
+    from tests.node.inprocess import ok as ok_in
+
+    base = tmp_path / "c"
+    ok_in(base, "init", "--genesis", str(REPO / "genesis.json"))
+    ok_in(base, "seal", "--count", "51")
+    ok_in(base, "tx", "--no-seal", "--sudo", "System", "kill_prefix", "0x", "0")
+    [block] = ok_in(base, "seal")
+    assert block["number"] == 52
+    assert [(x["call"]["pallet"], x["call"]["call"]) for x in
+            ok_in(base, "block", "52")["extrinsics"]] == [
+        ("Timestamp", "set"), ("PhalaMq", "sync_offchain_message")]
+    w5 = {w["pubkey"]: w for w in ok_in(base, "worker", "list")}[WORKER5]
+    assert (w5["initial_score"], w5["benchmarking"]) == (1956, False)

@@ -184,3 +184,20 @@ def test_unsigned_call_has_unknown_validity(server: Server, signer: Signer) -> N
     assert server.error("author_submitExtrinsic", "0x" + bare.hex()) == {
         "code": 1011, "message": "Unknown Transaction Validity",
         "data": "Could not find an unsigned validator for the unsigned transaction"}
+
+
+def test_a_call_that_would_break_its_block_is_refused(server: Server, signer: Signer) -> None:
+    """A root kill_prefix of everything also clears the block's timestamp inherent record
+    (FRAME would panic in on_finalize): instant mode refuses it and authors nothing."""
+    nonce = server.call("system_accountNextIndex", "//Alice")
+    head = server.call("chain_getHeader")
+    kill_all = signer.call("Sudo", "sudo", call=signer.rt.make_call(
+        "System", "kill_prefix", prefix=b"", subkeys=0))
+    assert server.error("author_submitExtrinsic", "0x" + signer.sign("//Alice", kill_all,
+                                                                      nonce).hex()) == {
+        "code": 1010, "message": "Invalid Transaction",
+        "data": "the block would be invalid with it (the block has no Timestamp.set inherent)"}
+    assert server.call("chain_getHeader") == head
+    assert server.call("system_accountNextIndex", "//Alice") == nonce
+    server.call("author_submitExtrinsic", "0x" + signer.transfer("//Alice", BOB, 1, nonce).hex())
+    assert server.call("system_accountNextIndex", "//Alice") == nonce + 1
