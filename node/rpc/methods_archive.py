@@ -25,12 +25,6 @@ def _block_hash(params: Params, i: int) -> bytes:
     return h
 
 
-async def _genesis_hash(ctx: Ctx) -> str:
-    h = await ctx.service.call(lambda c: c.store.hash_of(0), ctx.service.chain)
-    assert h is not None
-    return hexs(h)
-
-
 # -- chainSpec_v1 ----------------------------------------------------------------------------
 @method("chainSpec_v1_chainName", max_params=0)
 def chain_name(ctx: Ctx, params: Params) -> Any:
@@ -38,8 +32,8 @@ def chain_name(ctx: Ctx, params: Params) -> Any:
 
 
 @method("chainSpec_v1_genesisHash", "archive_v1_genesisHash", max_params=0)
-async def genesis_hash(ctx: Ctx, params: Params) -> Any:
-    return await _genesis_hash(ctx)
+def genesis_hash(ctx: Ctx, params: Params) -> Any:
+    return hexs(ctx.service.chain.genesis_hash)  # fixed when the chain opened: no hop
 
 
 @method("chainSpec_v1_properties", max_params=0)

@@ -6,14 +6,11 @@ import json
 from typing import Any
 
 from node.chain import Chain
+from node.render import hexs
 from node.rpc.errors import unknown_block
 from node.rpc.params import Params, parse_number
 from node.rpc.registry import Ctx, Subscribed, all_methods, method
 from runtime.header import Header, header_to_json
-
-
-def hexs(b: bytes) -> str:
-    return "0x" + b.hex()
 
 
 def header_at(chain: Chain, block_hash: bytes | None) -> Header:

@@ -13,6 +13,7 @@ from node.rpc.methods_chain import header_at, hexs, unsubscribe
 from node.rpc.params import Params
 from node.rpc.read_proof import read_proof
 from node.rpc.registry import Ctx, Subscribed, method
+from node.rpc.storage_items import code_stand_in
 from runtime.hashing import blake2_256
 from runtime.metadata import metadata_bytes
 from runtime.version import runtime_version_json
@@ -26,8 +27,7 @@ def _code_stand_in(ctx: Ctx, key: bytes, value: bytes | None) -> bytes | None:
     each runtime (and its metadata) by the hash of `:code` and stops without one; the
     stand-in names the runtime, so its hash changes exactly when the runtime does."""
     if value is None and key == CODE_KEY:
-        cfg = ctx.service.chain.config
-        return f"phala-emu runtime {cfg.spec_name} {cfg.spec_version}".encode()
+        return code_stand_in(ctx.service.chain)
     return value
 
 

@@ -14,7 +14,6 @@ from node.rpc.registry import Ctx, method
 from runtime.extrinsic import Extrinsic, ExtrinsicFormatError
 from runtime.keys import InvalidAccount, parse_account
 from runtime.scale import ScaleDecodeError
-from runtime.validity import INVALID_REASONS, UNKNOWN_REASONS, TransactionValidityError
 
 NODE_VERSION = "0.1.0"
 # a stable libp2p-looking id: the emulator has no network
@@ -84,21 +83,6 @@ async def account_next_index(ctx: Ctx, params: Params) -> Any:
     except InvalidAccount as exc:
         raise invalid_params(f"system_accountNextIndex: {exc}") from None
     return await ctx.service.call(lambda chain: chain.next_nonce(who), ctx.service.chain)
-
-
-def _apply_result(chain: Chain, tx: bytes) -> bytes:
-    """(chain thread) SCALE ApplyExtrinsicResult of `tx` on top of the head, nothing kept."""
-    with chain.building() as b:
-        try:
-            b.apply_pending(lambda m: None)
-            result = chain.executive.apply_extrinsic(tx)
-        except TransactionValidityError as exc:
-            if exc.kind == "Unknown":
-                return bytes([1, 1, UNKNOWN_REASONS.index(exc.reason)])
-            return bytes([1, 0, INVALID_REASONS.index(exc.reason)])
-        if result.error is None:
-            return bytes([0, 0])
-        return bytes([0, 1]) + result.error.encode(chain.rt.pallet_index_of)
 
 
 @method("system_dryRun", "system_dryRunAt")

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from node.render import hexs
 from node.rpc.errors import TOO_MANY_SUBSCRIPTIONS, RpcError
 from runtime.extrinsic import extrinsic_hash
 from runtime.header import header_to_json
@@ -41,10 +42,6 @@ NOTIFICATIONS = {
 
 def new_subscription_id() -> str:
     return "".join(secrets.choice(_ALPHABET) for _ in range(16))
-
-
-def hexs(b: bytes) -> str:
-    return "0x" + b.hex()
 
 
 class Connection:

@@ -277,29 +277,37 @@ class Service:
             await self._wake.wait()
             self._wake.clear()
             batch, self._incoming = self._incoming, []
-            try:
-                out = await self.call(self._author, [tx for tx, _ in batch], 1, None, True)
-            except Exception as exc:  # noqa: BLE001 - answer the callers, keep serving
-                log.exception("authoring failed")
-                for _, fut in batch:
-                    if not fut.done():
-                        fut.set_result((RpcError(-32603, "Internal error", str(exc)), None))
-                continue
-            self.publish(out)
-            block_hash = out.blocks[-1].hash if out.blocks else None
-            for (_, fut), err in zip(batch, out.errors, strict=True):
+            # shielded: a mode change cancels the loop, never a block half announced
+            await asyncio.shield(self._run_batch(batch))
+
+    async def _run_batch(self, batch: list[tuple[bytes, asyncio.Future[Any]]]) -> None:
+        """Author one instant block from `batch`, announce it, answer every caller."""
+        try:
+            out = await self.call(self._author, [tx for tx, _ in batch], 1, None, True)
+        except Exception as exc:  # noqa: BLE001 - answer the callers, keep serving
+            log.exception("authoring failed")
+            for _, fut in batch:
                 if not fut.done():
-                    fut.set_result((err, None if err is not None else block_hash))
+                    fut.set_result((RpcError(-32603, "Internal error", str(exc)), None))
+            return
+        self.publish(out)
+        block_hash = out.blocks[-1].hash if out.blocks else None
+        for (_, fut), err in zip(batch, out.errors, strict=True):
+            if not fut.done():
+                fut.set_result((err, None if err is not None else block_hash))
 
     async def _interval_loop(self) -> None:
         while True:
             await asyncio.sleep(self.block_interval)
-            try:
-                out = await self.call(self._author, [], 1)
-            except Exception:  # noqa: BLE001 - keep the interval going
-                log.exception("authoring failed")
-                continue
-            self.publish(out)
+            await asyncio.shield(self._run_interval())
+
+    async def _run_interval(self) -> None:
+        try:
+            out = await self.call(self._author, [], 1)
+        except Exception:  # noqa: BLE001 - keep the interval going
+            log.exception("authoring failed")
+            return
+        self.publish(out)
 
     async def new_blocks(self, count: int, txs: list[bytes]) -> bytes:
         """dev_newBlock: `count` blocks, the first with the pool and `txs`; last hash."""
