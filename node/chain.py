@@ -259,7 +259,7 @@ class Chain:
         if not pool:  # nothing can get stuck: the caller reports the error, no block
             raise broken
         with self.building(advance_ms) as empty:
-            empty.consumed = [key for key, _ in pool]
+            empty.consumed += [key for key, _ in pool]  # after its own (a time-travel record)
             return empty.commit(), broken, [enc for _, enc in pool]
 
     def submit(self, encoded: bytes, seal: bool, warn: Callable[[str], None] = lambda m: None

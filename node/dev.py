@@ -161,7 +161,7 @@ def _key_parts(chain: Chain, decl: Any, given: list[Any], where: str) -> list[An
 def _value(chain: Chain, decl: Any, key: bytes, given: Any, where: str) -> bytes | None:
     if given is None:
         return None
-    codec = decl.value
+    codec = chain.rt.resolve(decl.value)  # as this runtime completes it (RuntimeEvent…)
     if isinstance(given, dict):
         base = _current_json(chain, decl, key)
         if isinstance(base, dict):
@@ -175,16 +175,17 @@ def _value(chain: Chain, decl: Any, key: bytes, given: Any, where: str) -> bytes
 def _current_json(chain: Chain, decl: Any, key: bytes) -> Any:
     """The stored value (else the item's default, else the codec's) as JSON, or None."""
     raw = chain.state.overlay.get(key)
+    codec = chain.rt.resolve(decl.value)
     try:
         if raw is not None:
-            value = decl.value.decode(raw)
+            value = codec.decode(raw)
         else:
             value = decl.default()
             if value is None:
-                value = decl.value.default()
+                value = codec.default()
     except ScaleDecodeError:
         return None
-    return decl.value.to_json(value, chain.ctx)
+    return codec.to_json(value, chain.ctx)
 
 
 def _merge(base: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:

@@ -381,3 +381,32 @@ def test_set_storage_after_the_sudo_key_is_killed(chain: Chain) -> None:
         set_storage_extrinsics(chain, [(b"\x01", b"")])
     assert str(exc.value) == "the chain has no sudo key (Sudo.Key is empty)"
     assert records(chain) == before
+
+
+def test_a_value_holding_runtime_events_is_parsed_with_this_runtimes_codec(
+        chain: Chain) -> None:
+    """System.Events holds RuntimeEvent, which only a runtime completes."""
+    record = {"phase": "Finalization",
+              "event": {"System": {"Remarked": {"sender": "//Alice", "hash": "0x" + "11" * 32}}},
+              "topics": []}
+    [(key, raw)] = parse_storage_changes(chain, {"System": {"Events": [record]}})
+    assert key == storage_prefix("System", "Events")
+    codec = chain.rt.resolve(chain.rt["System"].storage_items()["Events"].value)
+    assert raw == codec.encode(codec.from_json([record], chain.ctx))
+    assert raw is not None and raw[:2] == bytes([4, 1])  # one record, phase Finalization
+
+
+def test_time_travel_survives_a_block_authored_without_the_pool(base: Path) -> None:
+    """The fallback block (a pooled call broke the first) still uses up the time-travel
+    record, so the next block does not repeat its timestamp."""
+    when = T0 + 3_600_000
+    with Chain.open(base) as chain:
+        time_travel(chain, when)
+        kill_all = build_call(chain.rt, "Sudo", "sudo",
+                              ['{"System": {"kill_prefix": {"prefix": "0x", "subkeys": 0}}}'],
+                              chain.ctx)
+        chain.submit(sign_call(chain, DeterministicKeypair.from_uri("//Alice"), kill_all),
+                     seal=False)
+        blocks = chain.seal(2)
+        assert [b["timestamp_ms"] for b in blocks] == [when, when + BLOCK_MS]
+        assert chain.store.next_timestamp() is None
