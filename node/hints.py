@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from node.apr import PLANCK_PER_PHA
 from pallets.mining.formulas import minimal_stake
 from runtime.codec import Variant
+from runtime.fixed import PHA as PLANCK_PER_PHA
 
 
 def pha(planck: int) -> str:

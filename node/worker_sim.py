@@ -59,7 +59,13 @@ from pallets.messages import (
     mq_signing_bytes,
     origin_worker,
 )
-from pallets.mining.gk_replica import HashIndex, apply_worker_event, hashed_id, must_answer
+from pallets.mining.gk_replica import (
+    HashIndex,
+    apply_worker_event,
+    hashed_id,
+    must_answer,
+    on_block_processed,
+)
 from pallets.mining.gk_state import GK_WORKER, GkWorker
 from runtime.codec import Variant, Vec
 from runtime.hashing import storage_prefix
@@ -187,8 +193,7 @@ class WorkerSimulator:
             bs = sim.replica.bench_state
             if bs is None:
                 self._benching.discard(pk)
-            elif number - bs.start_block >= bs.duration:
-                sim.replica.bench_state = None
+            elif on_block_processed(sim.replica, number):  # the benchmark ended: report it
                 self._benching.discard(pk)
                 sim.outbox.append({"kind": "bench", "start_time": bs.start_time,
                                    "iterations": self.counter(pk, now_ms) - bs.start_iter})

@@ -19,9 +19,14 @@ from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from node.apr import T_Y, compute_apr, worker_shares
+from node.apr import T_Y, compute_apr
 from pallets.mining.types import SUBSIDY_POOL_ACCOUNT, TREASURY_ACCOUNT
 from runtime.fixed import bits_to_decimal_str
+
+
+def fx(bits: int) -> str:
+    """U64F64 bits as a decimal with 12 places (truncated): the CSVs' fixed-point columns."""
+    return bits_to_decimal_str(bits, 12)
 
 if TYPE_CHECKING:
     from node.scenario.runner import Runner
@@ -33,12 +38,6 @@ POOL_COLUMNS = ["time_s", "day", "block", "pid", "pool", "total_stake", "free_st
                 "owner_rewards", "delegator_rewards", "realised_apr", "formula_apr"]
 WORKER_COLUMNS = ["time_s", "day", "block", "worker", "class", "pool", "state", "v", "ve",
                   "reward"]
-
-
-def fx(bits: int, digits: int = 12) -> str:
-    """U64F64 bits as a decimal with `digits` places (truncated)."""
-    whole, frac = divmod(bits * 10**digits >> 64, 10**digits)
-    return f"{whole}.{frac:0{digits}d}"
 
 
 class Metrics:
@@ -58,15 +57,16 @@ class Metrics:
         states = self._workers(base)
         params = rt["PhalaMining"].tokenomic_parameters()
         system = rt["System"]
+        apr_doc = compute_apr(chain)  # its S is the Gatekeeper's sum_share at the head
         self.network.append({
-            **base, "sum_share": fx(sum(worker_shares(chain, head.number).values())),
+            **base, "sum_share": fx(apr_doc["inputs"]["sum_share"]["bits"]),
             "budget_per_block": "" if params is None
             else bits_to_decimal_str(params.budget_per_block),
             "subsidy_pool": system.account(SUBSIDY_POOL_ACCOUNT).data.free,
             "treasury": system.account(TREASURY_ACCOUNT).data.free,
             "online_workers": states.count("MiningIdle"),
             "unresponsive_workers": states.count("MiningUnresponsive")})
-        formula = {p["pid"]: p["apr"] for p in compute_apr(chain)["pools"]}
+        formula = {p["pid"]: p["apr"] for p in apr_doc["pools"]}
         for pid, spec in enumerate(run.sc.pools):
             info = rt["PhalaStakePool"].StakePools.get(pid)
             if info is None:

@@ -8,7 +8,8 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-PHA = 10**12
+from runtime.fixed import PHA
+
 _UNIT_MS = {"d": 86_400_000, "h": 3_600_000, "m": 60_000, "s": 1000, "ms": 1}
 _TIME_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|d|h|m|s)")
 _AMOUNT = re.compile(r"^(-?\d+(?:\.\d+)?)\s*(PHA|planck)$")

@@ -73,10 +73,10 @@ def make_row(point: Point, result: dict[str, Any]) -> dict[str, Any]:
 
 def columns(rows: list[dict[str, Any]], params: list[str]) -> list[str]:
     """The base columns, the parameters, then every metric in first-seen order."""
-    cols = BASE[:3] + params + BASE[3:]
+    cols = dict.fromkeys(BASE[:3] + params + BASE[3:])  # ordered, O(1) membership
     for r in rows:
-        cols += [k for k in r if k not in cols]
-    return cols
+        cols.update(dict.fromkeys(r))
+    return list(cols)
 
 
 def write_csv(rows: list[dict[str, Any]], cols: list[str], path: Path) -> None:

@@ -30,8 +30,7 @@ def run_point(text: str, genesis: bytes | None) -> dict[str, Any]:
             return {"ok": False, "error": f"{type(exc).__name__}: {exc}",
                     "traceback": traceback.format_exc(),
                     "wall_s": time.perf_counter() - started}
-    for key in ("files",):
-        summary.pop(key, None)
+    summary.pop("files", None)  # output paths of a temporary directory
     summary["chain"].pop("path", None)  # a temporary directory, gone now
     return {"ok": True, "summary": summary, "network": network[0] if network else {},
             "pools": pools, "wall_s": time.perf_counter() - started}
