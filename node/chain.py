@@ -17,6 +17,7 @@ from typing import Any
 from node.blockstore import NEXT_TIMESTAMP, BlockStore, StoreError
 from node.genesis import Genesis, GenesisError, parse_genesis
 from node.genesis_state import build_genesis_block
+from node.owner import describe_holder, note_holder, release
 from node.render import decode_events, event_json, extrinsic_outcome, json_context
 from runtime.executive import Executive, InvalidBlock
 from runtime.extrinsic import Extrinsic, extrinsic_hash
@@ -85,14 +86,10 @@ class Chain:
         try:
             backend = LevelDBBackend(path, create=False)
         except BackendLocked:
-            from node.owner import describe_holder
-
             raise ChainError("ChainInUse", f"the chain at {base_path} is in use by "
                              f"{describe_holder(base_path)}") from None
         except BackendError as exc:
             raise ChainError("CorruptChain", str(exc)) from None
-        from node.owner import note_holder
-
         note_holder(base_path)
         try:
             text = BlockStore(backend).genesis_text()
@@ -102,6 +99,7 @@ class Chain:
             chain.head()
             return chain
         except (StoreError, StateError, GenesisError, ValueError) as exc:
+            release(base_path)
             backend.close()
             raise ChainError("CorruptChain", f"chain data at {base_path} is unusable: {exc}") \
                 from None
@@ -151,8 +149,6 @@ class Chain:
 
     def close(self) -> None:
         if self.base_path is not None:
-            from node.owner import release
-
             release(self.base_path)  # the holder record is ours only while the lock is
         self.backend.close()
 

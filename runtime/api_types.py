@@ -25,7 +25,8 @@ from runtime.codec import (
 )
 from runtime.extrinsic import EXTRA, MULTI_SIGNATURE, Extrinsic
 from runtime.runtime import RUNTIME_CALL
-from runtime.system import DISPATCH_CLASS, DISPATCH_ERROR, WEIGHT
+from runtime.sudo import DISPATCH_RESULT
+from runtime.system import DISPATCH_CLASS, WEIGHT
 from runtime.validity import (
     INVALID_REASONS,
     UNKNOWN_REASONS,
@@ -122,9 +123,7 @@ class BadInput(Exception):
     index the runtime does not have); `state_call` reports it as undecodable input."""
 
 
-DISPATCH_OUTCOME = with_path(
-    Enum("Result<(), DispatchError>", [("Ok", Tuple()), ("Err", DISPATCH_ERROR)]), "Result",
-    ("T", Tuple()), ("E", DISPATCH_ERROR))
+DISPATCH_OUTCOME = DISPATCH_RESULT  # Sudid's Result<(), DispatchError>: one type in metadata
 APPLY_EXTRINSIC_RESULT = with_path(
     Enum("Result<DispatchOutcome, TransactionValidityError>",
          [("Ok", DISPATCH_OUTCOME), ("Err", TRANSACTION_VALIDITY_ERROR)]), "Result",
