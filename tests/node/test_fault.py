@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from node.apr import gatekeeper_of
+from node.at_block import runtime_at
 from node.keystore import Keystore
-from node.report import _runtime_at
 from node.worker_sim import attach_simulator
 from pallets.mining.types import MinerState
 from pallets.stake_pool.types import pool_sub_account
@@ -21,7 +21,7 @@ MINER = pool_sub_account(0, PUBKEY)
 
 
 def gk_worker_at(chain: Any, number: int) -> Any:
-    rt = _runtime_at(chain, chain.resolve(number))
+    rt = runtime_at(chain, chain.resolve(number))
     return gatekeeper_of(rt).worker(PUBKEY, number)
 
 
